@@ -1,0 +1,66 @@
+"""Fieldbook: the application factory."""
+
+import logging
+
+from flask import Flask
+
+from app import config as settings
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+    )
+    settings.load(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _init_core(app)
+    from app import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import auth, core, dashboard, sites
+
+    app.register_blueprint(core.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(sites.bp, url_prefix="/sites")
+    app.register_blueprint(dashboard.bp)
+
+
+def _init_core(app: Flask) -> None:
+    from app.auth.session import init_login
+    from app.core import assets, db as core_db, errors, i18n, security
+    from app.core.render import add_flash_oob
+
+    # Import every model so that metadata (and Alembic's autogenerate) sees all tables.
+    from app.auth import models as _auth_models  # noqa: F401
+    from app.core import models as _core_models  # noqa: F401
+    from app.sites import models as _site_models  # noqa: F401
+
+    core_db.init_app(app)
+    init_login(app)
+    errors.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    assets.init_app(app)
+    app.after_request(add_flash_oob)

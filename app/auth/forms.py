@@ -1,0 +1,76 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, Regexp
+
+from app.core.fields import MultiCheckboxField, length, optional_email, required
+from app.core.forms import IdempotentForm
+from app.core.i18n import LANGUAGE_NAMES
+from app.core.permissions import ROLE_LABELS, ROLES
+
+
+def language_choices(with_browser: bool = True):
+    choices = [("", _l("As the browser prefers"))] if with_browser else []
+    return choices + list(LANGUAGE_NAMES.items())
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Username or e-mail"), validators=[required(), length(254)],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[required(), length(128)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()),
+                           validators=[required()])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[required(), length(100)],
+                       render_kw={"autocomplete": "name"})
+    email = StringField(_l("E-mail"), validators=optional_email(),
+                        render_kw={"autocomplete": "email", "type": "email"})
+    language = SelectField(_l("Language"), choices=language_choices())
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), length(128)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), validators=[required(), length(128)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[
+        required(), EqualTo("new_password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[required(), length(128)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[
+        required(), EqualTo("new_password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class UserForm(IdempotentForm):
+    username = StringField(_l("Username"), validators=[
+        required(), length(40, 3),
+        Regexp(r"^[A-Za-z0-9._-]+$",
+               message=_l("Use letters, digits, dots, dashes and underscores only."))],
+        render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    name = StringField(_l("Full name"), validators=[required(), length(100)])
+    email = StringField(_l("E-mail"), validators=optional_email(), render_kw={"type": "email"})
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS[r]) for r in ROLES],
+                               validators=[required()])
+    sites = MultiCheckboxField(_l("Sites"), coerce=int)
+    language = SelectField(_l("Language"), choices=language_choices())
+    password = PasswordField(_l("Initial password"), validators=[required(), length(128)],
+                             render_kw={"autocomplete": "new-password"})
+
+
+class UserEditForm(UserForm):
+    """Editing keeps the username and the password (reset separately)."""
+
+    username = None
+    password = None

@@ -1,0 +1,24 @@
+"""Read-side queries for users."""
+
+from sqlalchemy import or_, select
+
+from app.auth.models import User, user_site
+
+
+def user_list(*, search: str = "", role: str = "", site_id: int | None = None,
+              status: str = "active"):
+    statement = select(User).order_by(User.name, User.id)
+    if search:
+        pattern = f"%{search.strip()}%"
+        statement = statement.where(or_(User.name.ilike(pattern), User.username.ilike(pattern),
+                                        User.email.ilike(pattern)))
+    if role:
+        statement = statement.where(User.roles.contains(role))
+    if site_id:
+        statement = statement.where(User.id.in_(
+            select(user_site.c.user_id).where(user_site.c.site_id == site_id)))
+    if status == "active":
+        statement = statement.where(User.active.is_(True))
+    elif status == "inactive":
+        statement = statement.where(User.active.is_(False))
+    return statement

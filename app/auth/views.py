@@ -1,0 +1,241 @@
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import bp, queries, services
+from app.auth.forms import (LanguageForm, LoginForm, PasswordChangeForm, PasswordResetForm,
+                            ProfileForm, UserEditForm, UserForm)
+from app.auth.models import User
+from app.core.idempotency import idempotent
+from app.core.logsafe import clean
+from app.core.pagination import paginate
+from app.core.permissions import ROLE_LABELS, ROLES, public, requires
+from app.core.render import render_page
+from app.extensions import db, limiter
+from app.sites.models import Site
+
+
+def safe_next(default_endpoint: str = "dashboard.home") -> str:
+    """`next` only when it is a path on this server: no open redirect."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for(default_endpoint)
+
+
+def _signin_limit() -> str:
+    return current_app.config["SIGNIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_signin_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(), 303)
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            language = session.get("language")
+            session.clear()  # a new session at sign-in
+            if language:
+                session["language"] = language
+            services.start_session(user, remember=form.remember.data,
+                                   user_agent=request.user_agent.string)
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(), 303)
+        current_app.logger.warning("sign-in failed login=%s ip=%s", clean(form.login.data),
+                                   clean(request.remote_addr))
+        form.password.errors.append(_("Wrong username or password."))
+    status = 422 if form.errors else 200
+    return render_page("auth/login.html", form=form, language_form=LanguageForm(), status=status)
+
+
+@bp.errorhandler(429)
+def too_many_sign_ins(_error):
+    form = LoginForm()
+    form.password.errors.append(_("Too many sign-in attempts. Wait a minute, then try again."))
+    return render_page("auth/login.html", form=form, language_form=LanguageForm(), status=429)
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("profile.edit")
+def logout():
+    services.end_session(current_user.get_id())
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["language"] = form.language.data
+        if current_user.is_authenticated:
+            services.set_language(current_user, form.language.data)
+    return redirect(safe_next(), 303)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@requires("profile.edit")
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, name=form.name.data, email=form.email.data,
+                                    language=form.language.data)
+        except services.DuplicateError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("auth.profile"), 303)
+    return _profile_page(form, PasswordChangeForm(formdata=None))
+
+
+def _profile_page(form, password_form):
+    status = 422 if (form.errors or password_form.errors) else 200
+    return render_page("auth/profile.html", form=form, password_form=password_form,
+                       role_labels=ROLE_LABELS, status=status)
+
+
+@bp.route("/profile/password", methods=["POST"])
+@requires("profile.edit")
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if services.authenticate(current_user.username, form.current_password.data) is None:
+            form.current_password.errors.append(_("The current password is not right."))
+        else:
+            try:
+                services.set_password(current_user, form.new_password.data, by=current_user,
+                                      keep_token=current_user.get_id())
+            except services.PasswordError as error:
+                form.new_password.errors.append(str(error))
+            else:
+                flash(_("Password changed. Other devices have been signed out."), "success")
+                return redirect(url_for("auth.profile"), 303)
+    return _profile_page(ProfileForm(obj=current_user, formdata=None), form)
+
+
+# --- user administration -------------------------------------------------------------------
+
+def _site_choices():
+    return [(site.id, f"{site.name} ({site.code})")
+            for site in db.session.scalars(select(Site).order_by(Site.name))]
+
+
+def _chosen_sites(ids) -> list[Site]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Site).where(Site.id.in_(ids))))
+
+
+def _user_data(user: User) -> dict:
+    return {"name": user.name, "email": user.email, "language": user.language or "",
+            "roles": sorted(user.role_set), "sites": user.site_ids}
+
+
+def _get_user(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.route("/admin/users")
+@requires("users.manage")
+def users():
+    filters = {
+        "search": request.args.get("q", "")[:100],
+        "role": request.args.get("role", "") if request.args.get("role") in ROLES else "",
+        "site_id": request.args.get("site", type=int),
+        "status": request.args.get("status", "active"),
+    }
+    page = paginate(queries.user_list(**filters))
+    return render_page("auth/users.html", "user_rows", page=page, filters=filters,
+                       roles=ROLES, role_labels=ROLE_LABELS, site_choices=_site_choices())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@requires("users.manage")
+@idempotent
+def user_new():
+    form = UserForm()
+    form.sites.choices = _site_choices()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                username=form.username.data, name=form.name.data, password=form.password.data,
+                roles=form.roles.data, sites=_chosen_sites(form.sites.data),
+                email=form.email.data, language=form.language.data, by=current_user)
+        except services.DuplicateError as error:
+            getattr(form, error.field).errors.append(str(error))
+        except services.PasswordError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("User %(name)s added.", name=user.name), "success")
+            return redirect(url_for("auth.users"), 303)
+    return render_page("auth/user_form.html", form=form, user=None,
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@requires("users.manage")
+def user_edit(user_id: int):
+    user = _get_user(user_id)
+    form = UserEditForm(data=_user_data(user))
+    form.sites.choices = _site_choices()
+    if form.validate_on_submit():
+        if user.id == current_user.id and "admin" not in form.roles.data:
+            form.roles.errors.append(_("You cannot remove your own administrator role."))
+        else:
+            try:
+                services.update_user(user, name=form.name.data, email=form.email.data,
+                                     roles=form.roles.data, sites=_chosen_sites(form.sites.data),
+                                     language=form.language.data, by=current_user)
+            except services.DuplicateError as error:
+                getattr(form, error.field).errors.append(str(error))
+            else:
+                flash(_("Changes to %(name)s saved.", name=user.name), "success")
+                return redirect(url_for("auth.users"), 303)
+    return render_page("auth/user_form.html", form=form, user=user,
+                       reset_form=PasswordResetForm(formdata=None),
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
+@requires("users.manage")
+def user_password(user_id: int):
+    user = _get_user(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.new_password.data, by=current_user,
+                                  keep_token=current_user.get_id() if user is current_user else None)
+        except services.PasswordError as error:
+            form.new_password.errors.append(str(error))
+        else:
+            flash(_("New password set for %(name)s; they have been signed out everywhere.",
+                    name=user.name), "success")
+            return redirect(url_for("auth.user_edit", user_id=user.id), 303)
+    edit_form = UserEditForm(formdata=None, data=_user_data(user))
+    edit_form.sites.choices = _site_choices()
+    return render_page("auth/user_form.html", form=edit_form, user=user, reset_form=form,
+                       status=422)
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@requires("users.manage")
+def user_active(user_id: int):
+    user = _get_user(user_id)
+    active = request.form.get("active") == "1"
+    if user.id == current_user.id and not active:
+        abort(400)
+    services.set_active(user, active, by=current_user)
+    if active:
+        flash(_("%(name)s can sign in again.", name=user.name), "success")
+    else:
+        flash(_("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id), 303)

@@ -1,0 +1,77 @@
+"""Command-line tasks: flask seed-demo, create-admin, backup."""
+
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
+@click.option("--scale", default=1, show_default=True,
+              help="Multiply the demo data (benchmarks use 100).")
+def seed_demo(if_empty: bool, scale: int) -> None:
+    """Load realistic demo data: two sites, areas, locations, one user per role."""
+    from app.auth.models import User
+    from app.demo import DEMO_PASSWORD, seed
+
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("Database already has data: demo data not loaded.")
+        return
+    users = seed(scale=scale)
+    db.session.commit()
+    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000 as:")
+    for user in users:
+        click.echo(f"  {user.username:<12} / {DEMO_PASSWORD}   ({user.roles})")
+
+
+@click.command("create-admin")
+@click.option("--username", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin(username: str, name: str, password: str) -> None:
+    """Create an administrator (for a new installation without demo data)."""
+    from app.auth import services
+
+    try:
+        services.create_user(username=username, name=name, password=password, roles=["admin"])
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Administrator {username} created.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Write a consistent copy of the SQLite database to PATH (online: the app may keep running)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump "
+            "(for example: pg_dump --format=custom --file=fieldbook.dump \"$DATABASE_URL\").")
+    source_path = url.database
+    if not source_path or source_path == ":memory:":
+        raise click.ClickException("An in-memory database cannot be backed up.")
+    target = Path(path)
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; choose a new file name.")
+    source = sqlite3.connect(source_path)
+    destination = sqlite3.connect(target)
+    try:
+        with destination:
+            source.backup(destination)  # SQLite's online backup API: a consistent snapshot
+    finally:
+        destination.close()
+        source.close()
+    uploads = current_app.config["UPLOAD_DIR"]
+    click.echo(f"Database copied to {target}. Photos are files: copy {uploads} as well.")
+
+
+def init_app(app: Flask) -> None:
+    for command in (seed_demo, create_admin, backup):
+        app.cli.add_command(command)

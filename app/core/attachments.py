@@ -1,0 +1,97 @@
+"""Photos attached to records: decoded and re-encoded on the server, never trusted as sent.
+
+An upload is accepted only when Pillow decodes it as an image (the name and the declared type
+are ignored). It is turned upright by its EXIF orientation, re-encoded as JPEG without any
+metadata (no GPS position or camera serial leaks), reduced to IMAGE_MAX_SIDE, and stored under
+a random server-chosen name beside a thumbnail.
+"""
+
+import secrets
+from io import BytesIO
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+
+from app.core.models import Attachment
+from app.extensions import db
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+
+
+class UploadError(ValueError):
+    """A file that is not an acceptable image; the message is shown to the user."""
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _decode(data: bytes) -> Image.Image:
+    Image.MAX_IMAGE_PIXELS = current_app.config["MAX_IMAGE_PIXELS"]
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED_FORMATS:
+                raise UploadError(_l("Only photos (JPEG, PNG, WebP, GIF) can be attached."))
+            probe.verify()
+        image = Image.open(BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
+            ValueError) as error:
+        if isinstance(error, UploadError):
+            raise
+        raise UploadError(_l("This file is not a photo that can be read.")) from error
+    return image
+
+
+def _to_jpeg(image: Image.Image, side: int) -> bytes:
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    image.thumbnail((side, side))
+    out = BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is dropped
+    return out.getvalue()
+
+
+def save_image(file_storage, *, entity_type: str, entity_id: int, site_id: int | None,
+               by) -> Attachment:
+    """Store one uploaded photo for a record; raises UploadError with a message for the user."""
+    limit = current_app.config["MAX_IMAGE_BYTES"]
+    data = file_storage.read(limit + 1)
+    if not data:
+        raise UploadError(_l("The file is empty."))
+    if len(data) > limit:
+        raise UploadError(_l("The photo is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    image = _decode(data)
+    full = _to_jpeg(image, current_app.config["IMAGE_MAX_SIDE"])
+    thumb = _to_jpeg(image, current_app.config["THUMB_SIDE"])
+    width, height = Image.open(BytesIO(full)).size
+
+    stem = secrets.token_hex(16)
+    folder = upload_dir()
+    (folder / f"{stem}.jpg").write_bytes(full)
+    (folder / f"{stem}_t.jpg").write_bytes(thumb)
+    attachment = Attachment(
+        entity_type=entity_type, entity_id=entity_id, site_id=site_id,
+        original_name=(file_storage.filename or "")[:200], stored_name=f"{stem}.jpg",
+        thumb_name=f"{stem}_t.jpg", content_type="image/jpeg", size=len(full),
+        width=width, height=height, created_by_id=getattr(by, "id", None),
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def attachments_for(entity_type: str, entity_id: int):
+    return (select(Attachment)
+            .where(Attachment.entity_type == entity_type, Attachment.entity_id == entity_id)
+            .order_by(Attachment.created_at, Attachment.id))
+

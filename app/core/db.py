@@ -1,0 +1,58 @@
+"""Database connection settings and the request-as-transaction rule."""
+
+
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _is_write() -> bool:
+    # Outside a request (CLI, tests' setup) every transaction may write.
+    return not has_request_context() or request.method not in READ_METHODS
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, full sync, foreign keys, a 10 s busy timeout, and BEGIN IMMEDIATE for writers.
+
+    pysqlite's own transaction handling is switched off so that we decide how each
+    transaction begins: readers take no lock, writers take the write lock at once, so that two
+    writers queue instead of failing half way with "database is locked".
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _is_write() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine)
+
+    @app.after_request
+    def _commit_request(response):
+        """The request is the transaction: keep its changes only when it succeeded."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+

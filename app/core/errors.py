@@ -1,0 +1,53 @@
+"""Friendly, localized error pages that also work as htmx responses."""
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.core.logsafe import clean
+from app.core.render import is_fragment_request
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("Your role does not allow this. Ask a supervisor if you need it.")),
+    404: (_l("Not found"), _l("This page does not exist, or it belongs to a site you are not assigned to.")),
+    405: (_l("Not allowed"), _l("This action cannot be done this way.")),
+    413: (_l("Too large"), _l("The upload is too large. Take a smaller photo and try again.")),
+    422: (_l("Please check the form"), _l("Some of what was sent could not be accepted.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Nothing you saved earlier is lost; try again.")),
+}
+CSRF_MESSAGE = _l("This form has expired or was sent from elsewhere. Reload the page and send it again.")
+
+
+def render_error(status: int, message=None):
+    title, default_message = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    context = {"status": status, "title": title, "message": message or default_message}
+    if is_fragment_request():
+        # A fragment request must not swap a whole page into a small target: show a message.
+        html = render_template("errors/_message.html", **context)
+        headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return html, status, headers
+    return render_template("errors/error.html", **context), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        current_app.logger.warning("csrf refused route=%s reason=%s", clean(request.path),
+                                   clean(error.description))
+        return render_error(400, CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return _http(error)
+        current_app.logger.exception("unhandled error route=%s", clean(request.path))
+        return render_error(InternalServerError.code)

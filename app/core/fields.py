@@ -1,0 +1,34 @@
+"""Field helpers with messages written once, translatable."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def length(maximum: int, minimum: int = -1):
+    if minimum > 0:
+        return Length(min=minimum, max=maximum,
+                      message=_l("Use between %(min)d and %(max)d characters."))
+    return Length(max=maximum, message=_l("Use at most %(max)d characters."))
+
+
+def optional_email():
+    return [Optional(), Email(message=_l("Enter a valid e-mail address.")), length(254)]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes: easier to tap on a phone than a multi-select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        values = {str(value) for value, _label in self.choices}
+        for item in self.data or []:
+            if str(item) not in values:
+                raise ValueError(_l("Choose from the list."))

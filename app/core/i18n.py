@@ -1,0 +1,50 @@
+"""Language and time zone for each request; datetime filters for templates."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文"}
+
+
+def select_locale() -> str:
+    """The profile's language, else the one picked on the sign-in page, else Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("language") in languages:
+        return session["language"]
+    # Werkzeug matches zh-CN, zh-SG and zh to "zh" by the primary tag.
+    best = request.accept_languages.best_match(["en", "zh"], default="en")
+    return "zh_Hans" if best == "zh" else "en"
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def format_local(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
+    """A UTC datetime shown in `tz` (a site's zone) or the user's zone, in the user's language."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz) if tz else get_timezone()
+    return babel_dates.format_datetime(_aware(value), fmt, tzinfo=zone, locale=get_locale())
+
+
+def html_lang() -> str:
+    return "zh-Hans" if str(get_locale()) == "zh_Hans" else "en"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.globals.update(html_lang=html_lang, LANGUAGE_NAMES=LANGUAGE_NAMES)

@@ -1,0 +1,91 @@
+"""Base mixins and the core tables (audit events, idempotency keys, attachments)."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_uuid() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class TimestampMixin:
+    """UTC timestamps; naive datetimes that always mean UTC (SQLite has no time zones)."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CreatedByMixin:
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+
+
+class PublicIdMixin:
+    """A UUID for records created in the field or named in shared URLs (QR labels)."""
+
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=new_uuid, unique=True)
+
+
+class AuditEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None]
+    site_id: Mapped[int | None] = mapped_column(index=True)
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+    actor = db.relationship("User", lazy="joined")
+
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
+
+
+class IdempotencyKey(db.Model):
+    """The first answer to a create POST, replayed when the same key comes again."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    endpoint: Mapped[str] = mapped_column(String(80))
+    status: Mapped[int]
+    location: Mapped[str | None] = mapped_column(String(500))
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (
+        db.UniqueConstraint("user_id", "endpoint", "key", name="uq_idempotency_key_scope"),
+    )
+
+
+class Attachment(PublicIdMixin, CreatedByMixin, db.Model):
+    """A photo attached to any record; the file lives in UPLOAD_DIR under a server name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    thumb_name: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_attachment_entity", "entity_type", "entity_id"),)

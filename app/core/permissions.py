@@ -1,0 +1,84 @@
+"""Who may do what: each view declares a permission; roles grant permissions.
+
+Every route is either `@requires(...)` or `@public`; tests/views/test_route_matrix.py walks
+every route for every role, so a route without a rule fails the suite.
+"""
+
+from functools import wraps
+
+from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.core.logsafe import clean
+
+ROLES = ("admin", "supervisor", "inspector", "technician", "storekeeper", "staff")
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "supervisor": _l("Supervisor"),
+    "inspector": _l("Inspector"),
+    "technician": _l("Technician"),
+    "storekeeper": _l("Storekeeper"),
+    "staff": _l("Staff"),
+}
+EVERYONE = frozenset(ROLES)
+MANAGERS = frozenset({"admin", "supervisor"})
+FIELD_ROLES = frozenset({"admin", "supervisor", "inspector", "technician", "storekeeper"})
+
+# permission -> roles that hold it. Site scoping is checked separately, per record.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "home.view": EVERYONE,
+    "profile.edit": EVERYONE,
+    "sites.view": EVERYONE,
+    "sites.create": frozenset({"admin"}),
+    "sites.manage": MANAGERS,
+    "locations.photo": FIELD_ROLES,
+    "users.manage": frozenset({"admin"}),
+    "audit.view": frozenset({"admin"}),
+}
+
+
+def roles_allowed(permission: str) -> frozenset[str]:
+    return PERMISSIONS[permission]
+
+
+def user_can(user, permission: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.role_set & PERMISSIONS[permission])
+
+
+def requires(permission: str):
+    """Sign-in required, and one of the roles that hold `permission`; 403 otherwise."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not user_can(current_user, permission):
+                log_refusal(permission)
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Marks a view that anyone may open, signed in or not (sign-in page, health, QR posters)."""
+    view.permission = None
+    return view
+
+
+def log_refusal(permission: str) -> None:
+    current_app.logger.warning(
+        "refused user=%s route=%s permission=%s",
+        clean(getattr(current_user, "username", "-")),
+        clean(request.path),
+        permission,
+    )

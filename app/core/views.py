@@ -1,0 +1,95 @@
+"""Routes of the shared mechanisms: attachment files, the audit log, health."""
+
+from datetime import datetime, timedelta
+
+from flask import abort, current_app, request, send_from_directory
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from app.core import bp
+from app.core.attachments import upload_dir
+from app.core.models import Attachment, AuditEvent
+from app.core.pagination import paginate
+from app.core.permissions import public, requires
+from app.core.render import render_page
+from app.extensions import db
+
+
+def _visible_attachment(public_id) -> Attachment:
+    attachment = db.session.scalar(select(Attachment).where(Attachment.public_id == public_id))
+    if attachment is None or not current_user.can_see_site(attachment.site_id):
+        abort(404)
+    return attachment
+
+
+def _send(name: str):
+    response = send_from_directory(upload_dir(), name, mimetype="image/jpeg", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/attachments/<uuid:public_id>")
+@requires("home.view")
+def attachment(public_id):
+    return _send(_visible_attachment(public_id).stored_name)
+
+
+@bp.route("/attachments/<uuid:public_id>/thumb")
+@requires("home.view")
+def attachment_thumb(public_id):
+    return _send(_visible_attachment(public_id).thumb_name)
+
+
+def _audit_filters() -> dict:
+    def day(name):
+        try:
+            return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
+        except ValueError:
+            return None
+
+    return {
+        "entity": request.args.get("entity", "")[:40],
+        "action": request.args.get("action", "")[:40],
+        "actor": request.args.get("actor", "")[:40],
+        "since": day("since"),
+        "until": day("until"),
+    }
+
+
+def audit_query(filters: dict):
+    from app.auth.models import User
+
+    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if filters["entity"]:
+        statement = statement.where(AuditEvent.entity_type == filters["entity"])
+    if filters["action"]:
+        statement = statement.where(AuditEvent.action == filters["action"])
+    if filters["actor"]:
+        statement = statement.where(AuditEvent.actor_id.in_(
+            select(User.id).where(User.username.ilike(f"%{filters['actor']}%"))))
+    if filters["since"]:
+        statement = statement.where(AuditEvent.at >= filters["since"])
+    if filters["until"]:
+        statement = statement.where(AuditEvent.at < filters["until"] + timedelta(days=1))
+    return statement
+
+
+@bp.route("/admin/audit")
+@requires("audit.view")
+def audit_log():
+    filters = _audit_filters()
+    page = paginate(audit_query(filters), per_page=50)
+    entity_types = db.session.scalars(
+        select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return render_page("core/audit.html", "audit_rows", page=page, filters=filters,
+                       entity_types=entity_types, actions=actions)
+
+
+@bp.route("/healthz")
+@public
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok", "version": current_app.config.get("VERSION", "0.1.0")}

@@ -1,0 +1,77 @@
+"""Read-side queries, every one scoped to the sites the user may see."""
+
+from flask import abort
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from app.extensions import db
+from app.sites.models import Area, Location, Site
+
+
+def scope(statement, user, site_column):
+    """Limit a statement to the user's sites (an administrator sees every site)."""
+    if user.is_admin:
+        return statement
+    return statement.where(site_column.in_(user.site_ids))
+
+
+def visible_sites(user):
+    return scope(select(Site).order_by(Site.name), user, Site.id)
+
+
+def site_summaries(user):
+    """Sites with their numbers of areas and active locations, in one query."""
+    areas = (select(func.count(Area.id)).where(Area.site_id == Site.id, Area.active)
+             .correlate(Site).scalar_subquery())
+    locations = (select(func.count(Location.id)).where(Location.site_id == Site.id,
+                                                        Location.active)
+                 .correlate(Site).scalar_subquery())
+    statement = select(Site, areas.label("areas"), locations.label("locations"))
+    return scope(statement.order_by(Site.name), user, Site.id)
+
+
+def location_list(user, *, search: str = "", site_id: int | None = None,
+                  area_id: int | None = None, archived: bool = False):
+    statement = (select(Location).join(Location.area).join(Location.site)
+                 .options(contains_eager(Location.area), contains_eager(Location.site))
+                 .order_by(Site.name, Area.name, Location.code))
+    statement = statement.where(Location.active.is_(not archived))
+    if search:
+        pattern = f"%{search.strip()}%"
+        statement = statement.where(or_(Location.name.ilike(pattern),
+                                        Location.code.ilike(pattern), Area.name.ilike(pattern)))
+    if site_id:
+        statement = statement.where(Location.site_id == site_id)
+    if area_id:
+        statement = statement.where(Location.area_id == area_id)
+    return scope(statement, user, Location.site_id)
+
+
+def areas_of(site: Site, *, include_archived: bool = False):
+    statement = select(Area).where(Area.site_id == site.id).order_by(Area.name)
+    return statement if include_archived else statement.where(Area.active)
+
+
+def get_site(user, site_id: int) -> Site:
+    """The site, or 404 when it does not exist or the user is not assigned to it."""
+    site = db.session.get(Site, site_id)
+    if site is None or not user.can_see_site(site.id):
+        abort(404)
+    return site
+
+
+def get_area(user, area_id: int) -> Area:
+    area = db.session.get(Area, area_id)
+    if area is None or not user.can_see_site(area.site_id):
+        abort(404)
+    return area
+
+
+def get_location(user, public_id) -> Location:
+    location = db.session.scalar(
+        select(Location).where(Location.public_id == public_id)
+        .options(contains_eager(Location.site), contains_eager(Location.area))
+        .join(Location.site).join(Location.area))
+    if location is None or not user.can_see_site(location.site_id):
+        abort(404)
+    return location

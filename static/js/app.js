@@ -1,0 +1,28 @@
+// Fieldbook's own script: small progressive enhancements on top of htmx. No framework.
+(function () {
+  "use strict";
+
+  // After an htmx swap, move focus to the new page's main heading (for screen readers and
+  // keyboards), as a full page load would.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.boosted) {
+      var main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    }
+  });
+
+  // A request that failed on the network (no answer at all): say so instead of doing nothing.
+  document.addEventListener("htmx:sendError", function () {
+    var flash = document.getElementById("flash");
+    if (flash) {
+      flash.innerHTML = "";
+      var p = document.createElement("p");
+      p.className = "flash flash-error";
+      p.textContent = document.documentElement.lang === "zh-Hans"
+        ? "无法连接服务器。请检查网络后重试，您填写的内容仍保留在页面上。"
+        : "The server could not be reached. Check the connection and try again; what you typed is still on the page.";
+      flash.appendChild(p);
+    }
+  });
+})();
