@@ -56,7 +56,7 @@ def login():
 @bp.errorhandler(429)
 def too_many_sign_ins(_error):
     form = LoginForm()
-    form.password.errors.append(_("Too many sign-in attempts. Wait a minute, then try again."))
+    form.password.errors = [_("Too many sign-in attempts. Wait a minute, then try again.")]
     return render_page("auth/login.html", form=form, language_form=LanguageForm(), status=429)
 
 

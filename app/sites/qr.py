@@ -1,6 +1,7 @@
 """QR codes for location labels, as SVG (segno: pure Python, no image library needed)."""
 
 from functools import lru_cache
+from io import BytesIO
 
 import segno
 from flask import current_app, url_for
@@ -16,5 +17,8 @@ def location_url(location) -> str:
 
 @lru_cache(maxsize=4096)
 def qr_svg(data: str) -> bytes:
-    qr = segno.make(data, error="m", micro=False)
-    return qr.svg_inline(scale=4, border=2, omitsize=True, nl=False).encode()
+    """A standalone SVG document (served as an image, so it keeps its XML namespace)."""
+    out = BytesIO()
+    segno.make(data, error="m", micro=False).save(out, kind="svg", scale=4, border=2,
+                                                   xmldecl=False, title="QR")
+    return out.getvalue()

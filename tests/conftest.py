@@ -1,0 +1,151 @@
+"""Fixtures (DESIGN.md "Tests"): a migrated database, `app`, `client`, `login_as(role)`, factories.
+
+The schema is made once per run by Alembic (never by create_all); each test then starts from
+empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is an SQLite file.
+"""
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.auth import services as auth_services
+from app.config import TestConfig
+from app.extensions import db
+from app.sites import services as site_services
+
+PASSWORD = "correct-horse-battery"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'fieldbook-test.sqlite'}"
+    app = create_app(_config(url, tmp_path_factory.mktemp("uploads")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _config(url: str, upload_dir) -> dict:
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(upload_dir),
+                  SQLALCHEMY_ENGINE_OPTIONS={})
+    return config
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(_config(database_url, tmp_path / "uploads"))
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def site(app):
+    return make_site(app)
+
+
+def make_site(app, name="Test Site", code="TST", timezone="Asia/Shanghai", areas=("Lobby",)):
+    """A site with areas and one location in each area (L1, L2, ...)."""
+    with app.app_context():
+        found = db.session.scalar(db.select(site_services.Site).filter_by(code=code))
+        if found:
+            return found
+        site = site_services.create_site(name=name, code=code, timezone=timezone)
+        for number, area_name in enumerate(areas, start=1):
+            area = site_services.create_area(site, name=area_name, by=None)
+            site_services.create_location(site, area=area, name=f"{area_name} point",
+                                          code=f"L{number}", by=None)
+        db.session.commit()
+        site.areas  # noqa: B018 - loaded before the session closes
+        return site
+
+
+def make_user(app, username="user1", roles=("staff",), sites=(), password=PASSWORD, **kw):
+    with app.app_context():
+        site_rows = [db.session.merge(s) for s in sites]
+        user = auth_services.create_user(username=username, name=kw.pop("name", username.title()),
+                                         password=password, roles=roles, sites=site_rows, **kw)
+        db.session.commit()
+        user.sites  # noqa: B018
+        return user
+
+
+def sign_in(app, client, user, remember=False) -> str:
+    """Start a server-side session for `user` and put its cookie in `client` (no form, no KDF)."""
+    with app.app_context():
+        user = db.session.merge(user)
+        token = auth_services.start_session(user, remember=remember)
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    return token
+
+
+@pytest.fixture
+def login_as(app, client, site):
+    """login_as("supervisor") -> the signed-in User (assigned to `site` unless sites= is given)."""
+    counter = iter(range(1, 1000))
+
+    def _login(*roles, sites=None, **kw):
+        roles = roles or ("staff",)
+        username = kw.pop("username", f"{roles[0]}{next(counter)}")
+        user = make_user(app, username=username, roles=roles,
+                         sites=[site] if sites is None else sites, **kw)
+        sign_in(app, client, user)
+        return user
+
+    return _login
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf(client):
+    """A valid CSRF token for the client's current session."""
+
+    def _token(url="/login"):
+        return csrf_from(client.get(url).get_data(as_text=True))
+
+    return _token

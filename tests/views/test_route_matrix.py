@@ -1,0 +1,145 @@
+"""Every route, for every role: the status each must get. A route without a rule fails here."""
+
+import pytest
+
+from app.core.permissions import PERMISSIONS, ROLES
+from tests.conftest import csrf_from, make_site, make_user
+from tests.helpers import add_photo, first_location
+
+ANONYMOUS = "anonymous"
+
+# What an allowed user gets for a POST with an empty form (after CSRF): mostly 422 (the form
+# re-rendered with errors); a few actions need no fields.
+POST_WITH_EMPTY_FORM = {
+    "auth.login": 422,
+    "auth.set_language": 303,
+    "auth.logout": 303,
+    "auth.profile": 422,
+    "auth.change_password": 422,
+    "auth.user_new": 422,
+    "auth.user_edit": 422,
+    "auth.user_password": 422,
+    "auth.user_active": 303,
+    "sites.site_new": 422,
+    "sites.site_edit": 422,
+    "sites.area_new": 422,
+    "sites.area_edit": 422,
+    "sites.location_new": 422,
+    "sites.location_edit": 422,
+    "sites.location_photo": 422,
+}
+# Posted to every POST route: the usual required fields, empty (HTML forms send empty text).
+EMPTY_FIELDS = dict.fromkeys(("name", "code", "login", "password", "current_password",
+                              "new_password", "username", "area", "timezone"), "")
+# Public GET routes and what a signed-out / signed-in person gets.
+PUBLIC_GET = {"auth.login": (200, 303), "core.health": (200, 200)}
+
+
+@pytest.fixture
+def world(app, site):
+    location = first_location(app, site)
+    other = make_site(app, name="Other Site", code="OTH", areas=("Yard",))
+    target = make_user(app, username="target", roles=("staff",), sites=[site])
+    return {
+        "site_id": site.id,
+        "area_id": site.areas[0].id,
+        "public_id": location.public_id,
+        "user_id": target.id,
+        "attachment": add_photo(app, location),
+        "other_site_id": other.id,
+        "other_area_id": other.areas[0].id,
+        "other_public_id": first_location(app, other).public_id,
+    }
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def url_for_rule(app, rule, world, other=False):
+    values = {}
+    for argument in rule.arguments:
+        key = {"public_id": "public_id", "site_id": "site_id", "area_id": "area_id",
+               "user_id": "user_id"}.get(argument)
+        if argument == "public_id" and rule.endpoint.startswith("core.attachment"):
+            values[argument] = world["attachment"]
+        elif other and f"other_{key}" in world:
+            values[argument] = world[f"other_{key}"]
+        else:
+            values[argument] = world[key]
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def expected(app, rule, method, role) -> int:
+    view = app.view_functions[rule.endpoint]
+    permission = view.permission
+    if permission is None:  # public
+        if method == "GET":
+            return PUBLIC_GET[rule.endpoint][0 if role == ANONYMOUS else 1]
+        return POST_WITH_EMPTY_FORM[rule.endpoint] if role == ANONYMOUS or \
+            rule.endpoint != "auth.login" else 303
+    if role == ANONYMOUS:
+        return 303
+    if role not in PERMISSIONS[permission]:
+        return 403
+    return 200 if method == "GET" else POST_WITH_EMPTY_FORM[rule.endpoint]
+
+
+def test_every_view_declares_who_may_use_it(app):
+    missing = [endpoint for endpoint, view in app.view_functions.items()
+               if endpoint != "static" and not hasattr(view, "permission")]
+    assert missing == []
+
+
+def test_every_post_route_has_an_expectation(app):
+    posts = {rule.endpoint for rule, method in routes(app) if method == "POST"}
+    assert posts == set(POST_WITH_EMPTY_FORM)
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
+def test_route_role_matrix(app, client, login_as, world, role):
+    if role != ANONYMOUS:
+        login_as(role)
+    token = csrf_from(client.get("/login").get_data(as_text=True)) if role == ANONYMOUS else \
+        csrf_from(client.get("/profile").get_data(as_text=True))
+    ordered = sorted(routes(app), key=lambda pair: (pair[1] == "POST",
+                                                    pair[0].endpoint == "auth.logout"))
+    results = {}
+    for rule, method in ordered:
+        url = url_for_rule(app, rule, world)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token, **EMPTY_FIELDS})
+        results[f"{method} {rule.endpoint}"] = (response.status_code,
+                                                expected(app, rule, method, role))
+    wrong = {route: got for route, got in results.items() if got[0] != got[1]}
+    assert wrong == {}, "(got, expected)"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_records_of_other_sites_are_not_found(app, client, login_as, world, role):
+    """Site scoping: a user not assigned to a site gets 404 for its records (admin sees all)."""
+    login_as(role)
+    token = csrf_from(client.get("/profile").get_data(as_text=True))
+    for rule, method in routes(app):
+        if not {"site_id", "area_id"} & set(rule.arguments) and not (
+                "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
+            continue
+        permission = app.view_functions[rule.endpoint].permission
+        if role not in PERMISSIONS[permission]:
+            continue
+        url = url_for_rule(app, rule, world, other=True)
+        response = client.get(url) if method == "GET" else client.post(
+            url, data={"csrf_token": token})
+        if role == "admin":
+            assert response.status_code != 404, url
+        else:
+            assert response.status_code == 404, f"{method} {url}"
