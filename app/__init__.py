@@ -48,13 +48,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_core(app: Flask) -> None:
-    from app.auth.session import init_login
-    from app.core import assets, db as core_db, errors, i18n, security
-    from app.core.render import add_flash_oob
-
     # Import every model so that metadata (and Alembic's autogenerate) sees all tables.
     from app.auth import models as _auth_models  # noqa: F401
+    from app.auth.session import init_login
+    from app.core import assets, errors, i18n, security
+    from app.core import db as core_db
     from app.core import models as _core_models  # noqa: F401
+    from app.core.render import add_flash_oob
     from app.sites import models as _site_models  # noqa: F401
 
     core_db.init_app(app)

@@ -5,12 +5,14 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
 @click.option("--scale", default=1, show_default=True,
               help="Multiply the demo data (benchmarks use 100).")
@@ -30,6 +32,7 @@ def seed_demo(if_empty: bool, scale: int) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--username", prompt=True)
 @click.option("--name", prompt=True)
 @click.password_option()
@@ -46,6 +49,7 @@ def create_admin(username: str, name: str, password: str) -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup(path: str) -> None:
     """Write a consistent copy of the SQLite database to PATH (online: the app may keep running)."""

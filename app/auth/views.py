@@ -4,8 +4,15 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth import bp, queries, services
-from app.auth.forms import (LanguageForm, LoginForm, PasswordChangeForm, PasswordResetForm,
-                            ProfileForm, UserEditForm, UserForm)
+from app.auth.forms import (
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    ProfileForm,
+    UserEditForm,
+    UserForm,
+)
 from app.auth.models import User
 from app.core.idempotency import idempotent
 from app.core.logsafe import clean
@@ -212,8 +219,9 @@ def user_password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
+            own = user.id == current_user.id
             services.set_password(user, form.new_password.data, by=current_user,
-                                  keep_token=current_user.get_id() if user is current_user else None)
+                                  keep_token=current_user.get_id() if own else None)
         except services.PasswordError as error:
             form.new_password.errors.append(str(error))
         else:

@@ -9,7 +9,8 @@ def snapshot(obj, fields: tuple[str, ...]) -> dict:
     out = {}
     for name in fields:
         value = getattr(obj, name)
-        out[name] = value if isinstance(value, int | float | bool | str | type(None)) else str(value)
+        plain = isinstance(value, int | float | bool | str | type(None))
+        out[name] = value if plain else str(value)
     return out
 
 

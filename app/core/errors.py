@@ -9,16 +9,23 @@ from app.core.logsafe import clean
 from app.core.render import is_fragment_request
 
 MESSAGES = {
-    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
-    403: (_l("Not allowed"), _l("Your role does not allow this. Ask a supervisor if you need it.")),
-    404: (_l("Not found"), _l("This page does not exist, or it belongs to a site you are not assigned to.")),
+    400: (_l("Bad request"),
+          _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"),
+          _l("Your role does not allow this. Ask a supervisor if you need it.")),
+    404: (_l("Not found"),
+          _l("This page does not exist, or it belongs to a site you are not assigned to.")),
     405: (_l("Not allowed"), _l("This action cannot be done this way.")),
     413: (_l("Too large"), _l("The upload is too large. Take a smaller photo and try again.")),
     422: (_l("Please check the form"), _l("Some of what was sent could not be accepted.")),
-    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a minute and try again.")),
-    500: (_l("Something went wrong"), _l("The error has been logged. Nothing you saved earlier is lost; try again.")),
+    429: (_l("Too many attempts"),
+          _l("Too many attempts in a short time. Wait a minute and try again.")),
+    500: (_l("Something went wrong"),
+          _l("The error has been logged. Nothing you saved earlier is lost; try again.")),
 }
-CSRF_MESSAGE = _l("This form has expired or was sent from elsewhere. Reload the page and send it again.")
+CSRF_MESSAGE = _l(
+    "This form has expired or was sent from elsewhere. Reload the page and send it again.")
+
 
 
 def render_error(status: int, message=None):

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -31,4 +31,4 @@ class MultiCheckboxField(SelectMultipleField):
         values = {str(value) for value, _label in self.choices}
         for item in self.data or []:
             if str(item) not in values:
-                raise ValueError(_l("Choose from the list."))
+                raise ValidationError(_l("Choose from the list."))

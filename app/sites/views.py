@@ -9,8 +9,14 @@ from app.core.permissions import requires
 from app.core.render import render_page
 from app.extensions import db
 from app.sites import bp, queries, services
-from app.sites.forms import (AreaEditForm, AreaForm, LocationEditForm, LocationForm, PhotoForm,
-                             SiteForm)
+from app.sites.forms import (
+    AreaEditForm,
+    AreaForm,
+    LocationEditForm,
+    LocationForm,
+    PhotoForm,
+    SiteForm,
+)
 from app.sites.panels import location_panels
 from app.sites.qr import location_url, qr_svg
 

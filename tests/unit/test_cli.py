@@ -1,0 +1,55 @@
+"""flask seed-demo, create-admin, backup."""
+
+import sqlite3
+
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.extensions import db
+from app.sites.models import Location, Site
+
+
+def run(app, *args, **kwargs):
+    return app.test_cli_runner().invoke(args=list(args), **kwargs)
+
+
+def test_seed_demo_prints_sign_ins_and_runs_only_on_empty(app):
+    result = run(app, "seed-demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert "admin" in result.output and "fieldbook-demo" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Site.id))) == 2
+        assert db.session.scalar(select(func.count(Location.id))) >= 20
+        roles = set(db.session.scalars(select(User.roles)))
+        assert roles == {"admin", "supervisor", "inspector", "technician", "storekeeper", "staff"}
+    again = run(app, "seed-demo", "--if-empty")
+    assert "already has data" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Site.id))) == 2
+
+
+def test_create_admin(app):
+    result = run(app, "create-admin", "--username", "root2", "--name", "Root",
+                 input="granite-sky-42\ngranite-sky-42\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(User).filter_by(username="root2")).is_admin
+    weak = run(app, "create-admin", "--username", "root3", "--name", "R",
+               input="123456\n123456\n")
+    assert weak.exit_code != 0 and "at least 8" in weak.output
+
+
+def test_backup_makes_a_consistent_copy(app, tmp_path):
+    run(app, "seed-demo")
+    target = tmp_path / "copy.sqlite"
+    result = run(app, "backup", str(target))
+    with app.app_context():
+        is_sqlite = db.engine.dialect.name == "sqlite"
+    if not is_sqlite:
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT count(*) FROM site").fetchone()[0] == 2
+    assert run(app, "backup", str(target)).exit_code != 0  # never overwrites

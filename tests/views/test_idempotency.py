@@ -1,0 +1,63 @@
+"""A replayed create POST returns the first answer and creates nothing (DESIGN.md)."""
+
+from sqlalchemy import func, select
+
+from app.core.models import IdempotencyKey
+from app.extensions import db
+from app.sites.models import Site
+from tests.conftest import csrf_from
+
+
+def sites_named(app, name):
+    with app.app_context():
+        return db.session.scalar(select(func.count(Site.id)).filter_by(name=name))
+
+
+def test_replayed_form_post_creates_nothing(app, client, login_as):
+    login_as("admin")
+    page = client.get("/sites/new").text
+    key = page.split('name="idempotency_key" type="hidden" value="')[1].split('"')[0]
+    data = {"csrf_token": csrf_from(page), "idempotency_key": key, "name": "Depot",
+            "code": "DEP", "timezone": "UTC"}
+    first = client.post("/sites/new", data=data)
+    second = client.post("/sites/new", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert sites_named(app, "Depot") == 1
+
+
+def test_replay_by_header_for_htmx_and_offline_queue(app, client, login_as):
+    login_as("admin")
+    token = csrf_from(client.get("/sites/new").text)
+    headers = {"X-CSRFToken": token, "Idempotency-Key": "queued-42"}
+    data = {"name": "Depot", "code": "DEP", "timezone": "UTC"}
+    assert client.post("/sites/new", headers=headers, data=data).status_code == 303
+    assert client.post("/sites/new", headers=headers, data=data).status_code == 303
+    assert sites_named(app, "Depot") == 1
+
+
+def test_failed_attempt_is_not_remembered(app, client, login_as):
+    login_as("admin")
+    token = csrf_from(client.get("/sites/new").text)
+    data = {"csrf_token": token, "idempotency_key": "k1", "code": "DEP", "timezone": "UTC"}
+    assert client.post("/sites/new", data={**data, "name": ""}).status_code == 422
+    assert client.post("/sites/new", data={**data, "name": "Depot"}).status_code == 303
+    assert sites_named(app, "Depot") == 1
+
+
+def test_keys_are_per_user(app, client, login_as):
+    login_as("admin")
+    token = csrf_from(client.get("/sites/new").text)
+    client.post("/sites/new", data={"csrf_token": token, "idempotency_key": "same",
+                                    "name": "A", "code": "AAA", "timezone": "UTC"})
+    other = app.test_client()
+    from tests.conftest import make_user, sign_in
+
+    sign_in(app, other, make_user(app, username="admin2", roles=("admin",)))
+    token2 = csrf_from(other.get("/sites/new").text)
+    response = other.post("/sites/new", data={"csrf_token": token2, "idempotency_key": "same",
+                                              "name": "B", "code": "BBB", "timezone": "UTC"})
+    assert response.status_code == 303 and "Idempotent-Replayed" not in response.headers
+    with app.app_context():
+        assert db.session.scalar(select(func.count(IdempotencyKey.id))) == 2
