@@ -15,6 +15,11 @@ def create_app(config: dict | type | None = None) -> Flask:
         static_folder=str(settings.ROOT / "static"),
     )
     settings.load(app, config)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Client address (sign-in throttling, logs) and https from the proxy's headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _init_extensions(app)
     _register_blueprints(app)
     _init_core(app)

@@ -55,6 +55,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PREFERRED_URL_SCHEME = "https" if _bool("SECURE_COOKIES") else "http"
 
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Documented in README: per client address.

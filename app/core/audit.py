@@ -1,5 +1,8 @@
 """The audit log: who changed what, when, from what to what."""
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from app.core.models import AuditEvent
 from app.extensions import db
 
@@ -37,3 +40,39 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the fields that changed, so the log shows what someone actually did."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+# --- reading the log -------------------------------------------------------------------------
+# Whole sentences, so that a translation can put the words in its own order.
+ACTION_SENTENCES = {
+    "create": _l("%(who)s created %(what)s"),
+    "update": _l("%(who)s changed %(what)s"),
+    "sign_in": _l("%(who)s signed in"),
+    "change_password": _l("%(who)s changed their password"),
+    "reset_password": _l("%(who)s reset the password of %(what)s"),
+    "deactivate": _l("%(who)s deactivated %(what)s"),
+    "reactivate": _l("%(who)s reactivated %(what)s"),
+    "add_photo": _l("%(who)s added a photo to %(what)s"),
+}
+ENTITY_LABELS: dict = {}  # entity type -> translatable name; each domain adds its own
+
+
+def label_entity(entity_type: str, label) -> None:
+    ENTITY_LABELS[entity_type] = label
+
+
+def describer():
+    """A function event -> sentence, with every translation looked up once per page."""
+    sentences = {action: str(text) for action, text in ACTION_SENTENCES.items()}
+    entities = {kind: str(text) for kind, text in ENTITY_LABELS.items()}
+    system = gettext("System")
+
+    def describe(event) -> str:
+        who = event.actor.name if event.actor else system
+        what = f"{entities.get(event.entity_type, event.entity_type)} {event.summary}"
+        sentence = sentences.get(event.action)
+        if sentence is None:
+            return f"{who} · {event.action} · {what}"
+        return sentence % {"who": who, "what": what}
+
+    return describe

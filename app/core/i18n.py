@@ -48,5 +48,8 @@ def html_lang() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from app.core.audit import describer
+
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.globals["audit_describer"] = describer
     app.jinja_env.globals.update(html_lang=html_lang, LANGUAGE_NAMES=LANGUAGE_NAMES)

@@ -1,6 +1,7 @@
 """Paginated lists: every list page uses this, so none loads all rows."""
 
 from flask import current_app, request
+from flask_sqlalchemy.pagination import SelectPagination
 
 from app.extensions import db
 
@@ -12,12 +13,18 @@ def page_number() -> int:
         return 1
 
 
-def paginate(statement, per_page: int | None = None):
-    """A Flask-SQLAlchemy Pagination of `statement` for ?page=N (out of range: empty page)."""
-    return db.paginate(
-        statement,
-        page=page_number(),
-        per_page=per_page or current_app.config["PER_PAGE"],
-        error_out=False,
-        max_per_page=100,
-    )
+class RowPagination(SelectPagination):
+    """Pages of whole rows (an entity with computed columns), not of scalars."""
+
+    def _query_items(self):
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).all())
+
+
+def paginate(statement, per_page: int | None = None, rows: bool = False):
+    """A page of `statement` for ?page=N (past the end: an empty page, never an error)."""
+    per_page = min(per_page or current_app.config["PER_PAGE"], 100)
+    if rows:
+        return RowPagination(select=statement, session=db.session, page=page_number(),
+                             per_page=per_page, error_out=False)
+    return db.paginate(statement, page=page_number(), per_page=per_page, error_out=False)

@@ -26,13 +26,6 @@ def render_page(template: str, fragment: str | None = None, status: int = 200, *
     return response
 
 
-def htmx_redirect(url: str, status: int = 204):
-    """After an htmx POST: let htmx fetch the next page itself (a 3xx would be followed blindly)."""
-    response = make_response("", status)
-    response.headers["HX-Location"] = url
-    return response
-
-
 def is_fragment_request() -> bool:
     """An htmx request that swaps part of a page (so the page's #flash is not re-rendered)."""
     htmx = request.htmx

@@ -79,7 +79,7 @@ def audit_query(filters: dict):
 @requires("audit.view")
 def audit_log():
     filters = _audit_filters()
-    page = paginate(audit_query(filters), per_page=50)
+    page = paginate(audit_query(filters))
     entity_types = db.session.scalars(
         select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)).all()
     actions = db.session.scalars(

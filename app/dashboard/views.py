@@ -9,11 +9,15 @@ from app.dashboard import bp, queries
 from app.extensions import db
 from app.sites import queries as site_queries
 
+HOME_SITES = 6  # more than this: a link to the paginated list
+
 
 @bp.route("/")
 @requires("home.view")
 def home():
-    sites = db.session.execute(site_queries.site_summaries(current_user)).all()
+    summaries = site_queries.site_summaries(current_user).limit(HOME_SITES + 1)
+    sites = db.session.execute(summaries).all()
     recent = db.session.scalars(queries.recent_activity(current_user, limit=8)).all()
     today = format_date(datetime.now(UTC), "full")
-    return render_page("dashboard/home.html", sites=sites, recent=recent, today=today)
+    return render_page("dashboard/home.html", sites=sites[:HOME_SITES],
+                       more_sites=len(sites) > HOME_SITES, recent=recent, today=today)

@@ -24,8 +24,8 @@ from app.sites.qr import location_url, qr_svg
 @bp.route("/")
 @requires("sites.view")
 def index():
-    rows = db.session.execute(queries.site_summaries(current_user)).all()
-    return render_page("sites/index.html", rows=rows)
+    page = paginate(queries.site_summaries(current_user), rows=True)
+    return render_page("sites/index.html", page=page)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -128,7 +128,7 @@ def locations():
         "archived": request.args.get("archived") == "1",
     }
     page = paginate(queries.location_list(current_user, **filters))
-    sites = db.session.scalars(queries.visible_sites(current_user)).all()
+    sites = db.session.execute(queries.site_options(current_user)).all()
     return render_page("sites/locations.html", "location_results", page=page,
                        filters=filters, sites=sites)
 

@@ -44,8 +44,8 @@ def pytest_collection_modifyitems(config, items):
 # --- report ------------------------------------------------------------------------------------
 
 class Report:
-    """Figures of the run: printed as they come (make bench runs with -s) and again as one
-    table at the end of the run, with a PASS/FAIL line per budget."""
+    """Figures of the run, printed as tables at the end of the run (pytest_terminal_summary,
+    so they are not mixed with pytest's progress), then a PASS/FAIL line per budget."""
 
     def __init__(self):
         self.sections: dict[str, list[str]] = {}
@@ -53,7 +53,6 @@ class Report:
 
     def line(self, section: str, text: str = "") -> None:
         self.sections.setdefault(section, []).append(text)
-        print(text)
 
     def verdict(self, budget: str, figure: str, ok: bool) -> bool:
         self.verdicts.append((budget, figure, ok))
@@ -103,18 +102,10 @@ def fixtures(request):
     return root_conftest(request.config)
 
 
-def hello_view():
-    return "hello"
-
-
 @pytest.fixture(scope="module")
 def bench_app(fixtures, database_url, tmp_path_factory):
-    """The `app` fixture of tests/conftest.py, module-scoped, with demo data x100 seeded once.
-
-    A "hello" rule is added before the first request, for the throughput baseline.
-    """
+    """The `app` fixture of tests/conftest.py, module-scoped, with demo data x100 seeded once."""
     app = create_app(fixtures._config(database_url, tmp_path_factory.mktemp("bench-uploads")))
-    app.add_url_rule("/_bench/hello", "bench_hello", hello_view)
     started = time.perf_counter()
     with app.app_context():
         fixtures._empty_tables()

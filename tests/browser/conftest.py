@@ -122,7 +122,9 @@ def shoot(page: Page, request, step: str) -> Path:
     test = request.node.originalname.removeprefix("test_")
     viewport = request.node.callspec.params.get("viewport", "none")
     path = ARTIFACTS / f"{test}-{viewport}-{step}.png"
-    page.screenshot(path=str(path), full_page=False)
+    # caret="initial": the default ("hide") leaves style="" on every input, and htmx's settle
+    # then copies that attribute, which the CSP (no inline styles) rightly refuses.
+    page.screenshot(path=str(path), full_page=False, caret="initial")
     return path
 
 
