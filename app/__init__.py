@@ -3,6 +3,7 @@
 import logging
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app import config as settings
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -43,8 +44,18 @@ def _init_extensions(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO)
 
 
+class RecordId(IntegerConverter):
+    """<int:...> in URLs: a database id, so a 30-digit number is a 404, not an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
     from app import auth, core, dashboard, sites
+
+    app.url_map.converters["int"] = RecordId
 
     app.register_blueprint(core.bp)
     app.register_blueprint(auth.bp)

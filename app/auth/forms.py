@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Regexp
 
 from app.core.fields import MultiCheckboxField, length, optional_email, required
-from app.core.forms import IdempotentForm
+from app.core.forms import Form, IdempotentForm
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.permissions import ROLE_LABELS, ROLES
 
@@ -14,7 +13,7 @@ def language_choices(with_browser: bool = True):
     return choices + list(LANGUAGE_NAMES.items())
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("Username or e-mail"), validators=[required(), length(254)],
                         render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[required(), length(128)],
@@ -22,12 +21,12 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()),
                            validators=[required()])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Full name"), validators=[required(), length(100)],
                        render_kw={"autocomplete": "name"})
     email = StringField(_l("E-mail"), validators=optional_email(),
@@ -35,7 +34,7 @@ class ProfileForm(FlaskForm):
     language = SelectField(_l("Language"), choices=language_choices())
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[required(), length(128)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(_l("New password"), validators=[required(), length(128)],
@@ -45,7 +44,7 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     new_password = PasswordField(_l("New password"), validators=[required(), length(128)],
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("New password again"), validators=[

@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.core.idempotency import idempotent
 from app.core.logsafe import clean
 from app.core.pagination import paginate
+from app.core.params import int_arg, text_arg
 from app.core.permissions import ROLE_LABELS, ROLES, public, requires
 from app.core.render import render_page
 from app.extensions import db, limiter
@@ -70,9 +71,12 @@ def too_many_sign_ins(_error):
 @bp.route("/logout", methods=["POST"])
 @requires("profile.edit")
 def logout():
+    language = current_user.language or session.get("language")
     services.end_session(current_user.get_id())
     logout_user()
     session.clear()
+    if language:  # the sign-in page stays in the language the person was using
+        session["language"] = language
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"), 303)
 
@@ -155,10 +159,10 @@ def _get_user(user_id: int) -> User:
 @requires("users.manage")
 def users():
     filters = {
-        "search": request.args.get("q", "")[:100],
-        "role": request.args.get("role", "") if request.args.get("role") in ROLES else "",
-        "site_id": request.args.get("site", type=int),
-        "status": request.args.get("status", "active"),
+        "search": text_arg("q"),
+        "role": text_arg("role") if text_arg("role") in ROLES else "",
+        "site_id": int_arg("site"),
+        "status": text_arg("status") or "active",
     }
     page = paginate(queries.user_list(**filters))
     return render_page("auth/users.html", "user_rows", page=page, filters=filters,

@@ -1,12 +1,32 @@
 """Form bases shared by every domain."""
 
+import re
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField
+
+# C0 control characters but tab, newline and carriage return: never meaningful in a form, and
+# PostgreSQL refuses NUL in text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class IdempotentForm(FlaskForm):
+def strip_control_characters(value):
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Every form: CSRF (Flask-WTF), and text inputs cleaned of control characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField):  # text areas, passwords too
+                filters = [*unbound_field.kwargs.get("filters", ()), strip_control_characters]
+                options = {**options, "filters": filters}
+            return unbound_field.bind(form=form, **options)
+
+
+class IdempotentForm(Form):
     """A create form: the hidden key survives a re-render, so a retry is recognised."""
 
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)

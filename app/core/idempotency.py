@@ -11,6 +11,7 @@ from flask import make_response, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.core.forms import strip_control_characters
 from app.core.models import IdempotencyKey
 from app.extensions import db
 
@@ -18,8 +19,9 @@ KEEP_HEADERS = ("Location", "HX-Location", "HX-Redirect", "HX-Trigger")
 
 
 def _key() -> str | None:
-    key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key")
-    return key.strip()[:80] if key and key.strip() else None
+    key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key") or ""
+    key = strip_control_characters(key).strip()[:80]
+    return key or None
 
 
 def _user_id() -> int | None:

@@ -5,10 +5,12 @@ from flask_sqlalchemy.pagination import SelectPagination
 
 from app.extensions import db
 
+MAX_PAGE = 100_000  # an absurd ?page= must not overflow the database's OFFSET
+
 
 def page_number() -> int:
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
     except ValueError:
         return 1
 

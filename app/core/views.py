@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, request, send_from_directory
+from flask import abort, current_app, send_from_directory
 from flask_login import current_user
 from sqlalchemy import select, text
 
@@ -10,6 +10,7 @@ from app.core import bp
 from app.core.attachments import upload_dir
 from app.core.models import Attachment, AuditEvent
 from app.core.pagination import paginate
+from app.core.params import text_arg
 from app.core.permissions import public, requires
 from app.core.render import render_page
 from app.extensions import db
@@ -44,14 +45,14 @@ def attachment_thumb(public_id):
 def _audit_filters() -> dict:
     def day(name):
         try:
-            return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
+            return datetime.strptime(text_arg(name, 10), "%Y-%m-%d")
         except ValueError:
             return None
 
     return {
-        "entity": request.args.get("entity", "")[:40],
-        "action": request.args.get("action", "")[:40],
-        "actor": request.args.get("actor", "")[:40],
+        "entity": text_arg("entity", 40),
+        "action": text_arg("action", 40),
+        "actor": text_arg("actor", 40),
         "since": day("since"),
         "until": day("until"),
     }

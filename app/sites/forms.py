@@ -2,13 +2,12 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Regexp, ValidationError
 
 from app.core.fields import length, required
-from app.core.forms import IdempotentForm
+from app.core.forms import Form, IdempotentForm
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9._-]+$",
                    message=_l("Use letters, digits, dots, dashes and underscores only."))
@@ -42,7 +41,7 @@ class AreaForm(IdempotentForm):
     name = StringField(_l("Area name"), validators=[required(), length(100)])
 
 
-class AreaEditForm(FlaskForm):
+class AreaEditForm(Form):
     name = StringField(_l("Area name"), validators=[required(), length(100)])
     active = BooleanField(_l("In use (clear to archive)"))
 

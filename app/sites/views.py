@@ -5,6 +5,7 @@ from flask_login import current_user
 from app.core.attachments import UploadError, attachments_for
 from app.core.idempotency import idempotent
 from app.core.pagination import paginate
+from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import render_page
 from app.extensions import db
@@ -123,8 +124,8 @@ def area_edit(area_id: int):
 @requires("sites.view")
 def locations():
     filters = {
-        "search": request.args.get("q", "")[:100],
-        "site_id": request.args.get("site", type=int),
+        "search": text_arg("q"),
+        "site_id": int_arg("site"),
         "archived": request.args.get("archived") == "1",
     }
     page = paginate(queries.location_list(current_user, **filters))
@@ -142,7 +143,7 @@ def _area_choices(site):
 @idempotent
 def location_new(site_id: int):
     site = queries.get_site(current_user, site_id)
-    form = LocationForm(area=request.args.get("area", type=int))
+    form = LocationForm(area=int_arg("area"))
     form.area.choices = _area_choices(site)
     if not form.area.choices:
         flash(_("Add an area to this site first."), "warning")
@@ -228,7 +229,7 @@ def location_qr(public_id):
 @requires("sites.manage")
 def labels(site_id: int):
     site = queries.get_site(current_user, site_id)
-    area_id = request.args.get("area", type=int)
+    area_id = int_arg("area")
     locations = db.session.scalars(
         queries.location_list(current_user, site_id=site.id, area_id=area_id)).all()
     areas = db.session.scalars(queries.areas_of(site)).all()
