@@ -19,14 +19,24 @@ from app.extensions import db
 def seed_demo(if_empty: bool, scale: int) -> None:
     """Load realistic demo data: two sites, areas, locations, one user per role."""
     from app.auth.models import User
-    from app.demo import DEMO_PASSWORD, seed
+    from app.demo import DEMO_USERNAMES, seed
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
-        click.echo("Database already has data: demo data not loaded.")
+        demo_users = db.session.scalars(
+            select(User).where(User.username.in_(DEMO_USERNAMES)).order_by(User.id)).all()
+        click.echo("Database already has data: demo data not loaded again.")
+        if demo_users:
+            _print_sign_ins(demo_users, "Demo sign-ins (unless their passwords were changed):")
         return
     users = seed(scale=scale)
     db.session.commit()
-    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000 as:")
+    _print_sign_ins(users, "Demo data loaded. Sign in at http://127.0.0.1:5000 as:")
+
+
+def _print_sign_ins(users, heading: str) -> None:
+    from app.demo import DEMO_PASSWORD
+
+    click.echo(heading)
     for user in users:
         click.echo(f"  {user.username:<12} / {DEMO_PASSWORD}   ({user.roles})")
 

@@ -41,6 +41,9 @@ USERS = [
 ]
 
 
+DEMO_USERNAMES = tuple(username for username, _name, _roles in USERS)
+
+
 def _site_copies(scale: int):
     for copy in range(scale):
         for spec in SITES:

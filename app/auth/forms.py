@@ -34,22 +34,17 @@ class ProfileForm(Form):
     language = SelectField(_l("Language"), choices=language_choices())
 
 
-class PasswordChangeForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[required(), length(128)],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[required(), length(128)],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"), validators=[
-        required(), EqualTo("new_password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"})
-
-
 class PasswordResetForm(Form):
     new_password = PasswordField(_l("New password"), validators=[required(), length(128)],
                                  render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("New password again"), validators=[
         required(), EqualTo("new_password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"})
+
+
+class PasswordChangeForm(PasswordResetForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), length(128)],
+                                     render_kw={"autocomplete": "current-password"})
 
 
 class UserForm(IdempotentForm):

@@ -77,6 +77,9 @@ def authenticate(login: str, password: str) -> User | None:
 
 def start_session(user: User, *, remember: bool, user_agent: str = "") -> str:
     """A new server-side session; returns the token the cookie will carry."""
+    # Expired sessions of this user are cleared here, so the table never grows without bound.
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.expires_at < utcnow()))
     token = secrets.token_urlsafe(32)
     lifetime = timedelta(days=REMEMBER_DAYS) if remember else timedelta(hours=SESSION_HOURS)
     db.session.add(LoginSession(

@@ -24,6 +24,7 @@ def test_seed_demo_prints_sign_ins_and_runs_only_on_empty(app):
         assert roles == {"admin", "supervisor", "inspector", "technician", "storekeeper", "staff"}
     again = run(app, "seed-demo", "--if-empty")
     assert "already has data" in again.output
+    assert "staff" in again.output and "fieldbook-demo" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Site.id))) == 2
 

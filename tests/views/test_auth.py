@@ -189,3 +189,19 @@ def test_accept_language_chooses_chinese(client):
     html = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}).text
     assert 'lang="zh-Hans"' in html and "登录" in html
     assert 'lang="en"' in client.get("/login", headers={"Accept-Language": "fr"}).text
+
+
+def test_expired_sessions_do_not_sign_in_and_are_cleared(app, client, site):
+    from datetime import timedelta
+
+    from app.core.models import utcnow
+
+    make_user(app, username="ana", roles=("staff",), sites=[site])
+    sign_in_form(client, "ana", PASSWORD)
+    with app.app_context():
+        for row in db.session.scalars(select(LoginSession)):
+            row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert client.get("/").status_code == 303
+    sign_in_form(app.test_client(), "ana", PASSWORD)
+    assert sessions_of(app, "ana") == 1  # the expired one is gone
