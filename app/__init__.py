@@ -41,7 +41,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 class RecordId(IntegerConverter):
@@ -53,24 +54,28 @@ class RecordId(IntegerConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import auth, core, dashboard, sites
+    from app import actions, auth, core, dashboard, incidents, sites
 
     app.url_map.converters["int"] = RecordId
 
     app.register_blueprint(core.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sites.bp, url_prefix="/sites")
+    app.register_blueprint(incidents.bp, url_prefix="/incidents")
+    app.register_blueprint(actions.bp, url_prefix="/actions")
     app.register_blueprint(dashboard.bp)
 
 
 def _init_core(app: Flask) -> None:
     # Import every model so that metadata (and Alembic's autogenerate) sees all tables.
+    from app.actions import models as _action_models  # noqa: F401
     from app.auth import models as _auth_models  # noqa: F401
     from app.auth.session import init_login
-    from app.core import assets, errors, i18n, security
+    from app.core import assets, errors, i18n, notifications, pagination, security, urls
     from app.core import db as core_db
     from app.core import models as _core_models  # noqa: F401
     from app.core.render import add_flash_oob
+    from app.incidents import models as _incident_models  # noqa: F401
     from app.sites import models as _site_models  # noqa: F401
 
     core_db.init_app(app)
@@ -79,4 +84,7 @@ def _init_core(app: Flask) -> None:
     security.init_app(app)
     i18n.init_app(app)
     assets.init_app(app)
+    notifications.init_app(app)
+    pagination.init_app(app)
+    urls.init_app(app)
     app.after_request(add_flash_oob)

@@ -86,6 +86,26 @@ def backup(path: str) -> None:
     click.echo(f"Database copied to {target}. Photos are files: copy {uploads} as well.")
 
 
+@click.command("purge")
+@with_appcontext
+@click.option("--days", default=7, show_default=True, help="Keep idempotency keys this long.")
+def purge(days: int) -> None:
+    """Remove expired sign-in sessions and old idempotency keys (run daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from app.auth.models import LoginSession
+    from app.core.models import IdempotencyKey, utcnow
+
+    sessions = db.session.execute(delete(LoginSession).where(
+        LoginSession.expires_at < utcnow())).rowcount
+    keys = db.session.execute(delete(IdempotencyKey).where(
+        IdempotencyKey.created_at < utcnow() - timedelta(days=days))).rowcount
+    db.session.commit()
+    click.echo(f"Removed {sessions} expired sessions and {keys} idempotency keys.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_admin, backup):
+    for command in (seed_demo, create_admin, backup, purge):
         app.cli.add_command(command)

@@ -57,6 +57,7 @@ class Config:
 
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    BASE_URL = os.environ.get("BASE_URL")  # what QR labels encode, behind a proxy
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Documented in README: per client address.

@@ -92,6 +92,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode rebuilds a table by dropping it; with foreign keys on, SQLite would
+            # cascade that drop to every child row. Off for the migration (at driver level:
+            # the pragma is ignored inside a transaction), checked and back on afterwards.
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys=OFF')
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +106,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.commit()  # end any transaction left open, or the pragmas are ignored
+            problems = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+            connection.commit()
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys=ON')
+            if problems:
+                raise RuntimeError(f'foreign keys broken by the migration: {problems[:5]}')
 
 
 if context.is_offline_mode():

@@ -38,8 +38,20 @@ def database_url(tmp_path_factory) -> str:
     app = create_app(_config(url, tmp_path_factory.mktemp("uploads")))
     with app.app_context():
         upgrade()
+        _remember_reference_data()
         db.engine.dispose()
     return url
+
+
+# Rows the migrations insert (built-in incident types): put back after each test's wipe.
+REFERENCE_TABLES = ("incident_type",)
+_reference_rows: dict[str, list[dict]] = {}
+
+
+def _remember_reference_data() -> None:
+    for name in REFERENCE_TABLES:
+        table = db.metadata.tables[name]
+        _reference_rows[name] = [dict(row._mapping) for row in db.session.execute(table.select())]
 
 
 def _config(url: str, upload_dir) -> dict:
@@ -57,6 +69,12 @@ def _empty_tables() -> None:
     else:
         for table in tables:
             db.session.execute(table.delete())
+    for name, rows in _reference_rows.items():
+        if rows:
+            db.session.execute(db.metadata.tables[name].insert(), rows)
+            if db.engine.dialect.name == "postgresql":  # ids were given: move the sequence on
+                sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"  # noqa: E501, S608 (names from code)
+                db.session.execute(text(sql))
     db.session.commit()
 
 
@@ -98,7 +116,7 @@ def make_site(app, name="Test Site", code="TST", timezone="Asia/Shanghai", areas
 
 def make_user(app, username="user1", roles=("staff",), sites=(), password=PASSWORD, **kw):
     with app.app_context():
-        site_rows = [db.session.merge(s) for s in sites]
+        site_rows = [db.session.get(site_services.Site, s.id) for s in sites]
         user = auth_services.create_user(username=username, name=kw.pop("name", username.title()),
                                          password=password, roles=roles, sites=site_rows, **kw)
         db.session.commit()
@@ -109,7 +127,7 @@ def make_user(app, username="user1", roles=("staff",), sites=(), password=PASSWO
 def sign_in(app, client, user, remember=False) -> str:
     """Start a server-side session for `user` and put its cookie in `client` (no form, no KDF)."""
     with app.app_context():
-        user = db.session.merge(user)
+        user = db.session.get(auth_services.User, user.id)
         token = auth_services.start_session(user, remember=remember)
         db.session.commit()
     with client.session_transaction() as session:

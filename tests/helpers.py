@@ -38,3 +38,53 @@ def first_location(app, site) -> Location:
     with app.app_context():
         return db.session.scalar(db.select(Location).where(Location.site_id == site.id)
                                  .order_by(Location.id))
+
+
+def make_incident(app, site, reporter, *, severity="medium", type_code="equipment_failure",
+                  description="Pump is leaking", location=None):
+    """An incident reported through the service (reference, timeline, audit included)."""
+    from datetime import datetime
+
+    from app.auth.models import User
+    from app.incidents import services
+    from app.incidents.models import IncidentType
+    from app.sites.models import Site
+
+    with app.app_context():
+        incident = services.report(
+            site=db.session.get(Site, site.id),
+            incident_type=db.session.scalar(db.select(IncidentType).filter_by(code=type_code)),
+            severity=severity, occurred_at=datetime(2026, 11, 20, 8, 30),
+            description=description, location=db.session.get(Location, location.id)
+            if location else None, by=db.session.get(User, reporter.id))
+        db.session.commit()
+        incident.type  # noqa: B018  (loads the row and its type before the session closes)
+        return incident
+
+
+def make_action(app, site, owner, *, by=None, title="Fit a drip tray", source=None, due=None):
+    from datetime import date, timedelta
+
+    from app.actions import services
+    from app.auth.models import User
+
+    with app.app_context():
+        action = services.raise_action(
+            source, site_id=site.id, title=title, owner=db.session.get(User, owner.id),
+            due_date=due or date.today() + timedelta(days=7),
+            by=db.session.get(User, by.id) if by else None)
+        db.session.commit()
+        action.id  # noqa: B018  (loads the row before the session closes)
+        return action
+
+
+def notify(app, user, kind="incident_assigned", **params):
+    from app.auth.models import User
+    from app.core import notifications
+    from app.core.models import Notification
+
+    with app.app_context():
+        notifications.notify([db.session.get(User, user.id)], kind, link="/incidents/",
+                             **(params or {"reference": "INC-2026-000001"}))
+        db.session.commit()
+        return db.session.scalar(db.select(Notification.id).order_by(Notification.id.desc()))

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Regexp
 
-from app.core.fields import MultiCheckboxField, length, optional_email, required
+from app.core.fields import MultiCheckboxField, length, optional_email, record_id, required
 from app.core.forms import Form, IdempotentForm
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.permissions import ROLE_LABELS, ROLES
@@ -57,7 +57,7 @@ class UserForm(IdempotentForm):
     email = StringField(_l("E-mail"), validators=optional_email(), render_kw={"type": "email"})
     roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS[r]) for r in ROLES],
                                validators=[required()])
-    sites = MultiCheckboxField(_l("Sites"), coerce=int)
+    sites = MultiCheckboxField(_l("Sites"), coerce=record_id)
     language = SelectField(_l("Language"), choices=language_choices())
     password = PasswordField(_l("Initial password"), validators=[required(), length(128)],
                              render_kw={"autocomplete": "new-password"})

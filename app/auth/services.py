@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import LoginSession, User, hash_token
 from app.core import audit
+from app.core.domain import DuplicateError  # noqa: F401  (views catch it from here)
 from app.core.models import utcnow
 from app.core.permissions import ROLES
 from app.extensions import db
@@ -19,18 +20,12 @@ from app.extensions import db
 SESSION_HOURS = 16  # one long shift
 REMEMBER_DAYS = 30
 USER_FIELDS = ("username", "name", "email", "roles", "language", "active")
-# A hash to check against when the user does not exist, so timing does not reveal usernames.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
 
 
 class PasswordError(ValueError):
     pass
 
 
-class DuplicateError(ValueError):
-    def __init__(self, field: str, message):
-        super().__init__(message)
-        self.field = field
 
 
 @cache
@@ -65,10 +60,16 @@ def find_by_login(login: str) -> User | None:
     )
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)
+
+
 def authenticate(login: str, password: str) -> User | None:
     user = find_by_login(login)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        # Same work as for a real user, so the time taken does not reveal who exists.
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None

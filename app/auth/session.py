@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.models import LoginSession, User, hash_token
 from app.core.models import utcnow
+from app.core.urls import own_page
 from app.extensions import db, login_manager
 
 
@@ -26,23 +27,16 @@ def unauthorized():
     """Send the person to sign in, and back here afterwards.
 
     An htmx request must not get the sign-in page swapped into a fragment: tell htmx to load
-    it as a whole page instead.
+    it as a whole page instead. Only a page that can be opened again (a GET) is the way back.
     """
     if request.htmx:
-        back = request.htmx.current_url or url_for("dashboard.home")
+        back = own_page(request.htmx.current_url) or url_for("dashboard.home")
         response = make_response("", 401)
-        response.headers["HX-Redirect"] = url_for("auth.login", next=_local_path(back))
+        response.headers["HX-Redirect"] = url_for("auth.login", next=back)
         return response
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")), 303)
-
-
-def _local_path(url: str) -> str:
-    """Only a path on this server may be a `next` target (no open redirect)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    return path + (f"?{parts.query}" if parts.query else "")
+    back = request.full_path.rstrip("?") if request.method == "GET" else (
+        own_page(request.referrer) or url_for("dashboard.home"))
+    return redirect(url_for("auth.login", next=back), 303)
 
 
 def init_login(app: Flask) -> None:

@@ -20,16 +20,14 @@ from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
 from app.core.permissions import ROLE_LABELS, ROLES, public, requires
 from app.core.render import render_page
+from app.core.urls import local_path
 from app.extensions import db, limiter
 from app.sites.models import Site
 
 
 def safe_next(default_endpoint: str = "dashboard.home") -> str:
     """`next` only when it is a path on this server: no open redirect."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for(default_endpoint)
+    return local_path(request.values.get("next")) or url_for(default_endpoint)
 
 
 def _signin_limit() -> str:
@@ -73,8 +71,8 @@ def too_many_sign_ins(_error):
 def logout():
     language = current_user.language or session.get("language")
     services.end_session(current_user.get_id())
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion in the session
     if language:  # the sign-in page stays in the language the person was using
         session["language"] = language
     flash(_("You are signed out."), "info")
@@ -116,6 +114,7 @@ def _profile_page(form, password_form):
 
 @bp.route("/profile/password", methods=["POST"])
 @requires("profile.edit")
+@limiter.limit(_signin_limit)  # the current password must not be guessable by brute force
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():

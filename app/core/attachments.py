@@ -7,6 +7,7 @@ a random server-chosen name beside a thumbnail.
 """
 
 import secrets
+import warnings
 from io import BytesIO
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
+from app.core.db import written_files
+from app.core.forms import strip_control_characters
 from app.core.models import Attachment
 from app.extensions import db
 
@@ -34,9 +37,16 @@ def upload_dir() -> Path:
 def _decode(data: bytes) -> Image.Image:
     Image.MAX_IMAGE_PIXELS = current_app.config["MAX_IMAGE_PIXELS"]
     try:
-        with Image.open(BytesIO(data)) as probe:
+        with warnings.catch_warnings():  # the size is checked just below, before decoding
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(BytesIO(data))
+        with probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise UploadError(_l("Only photos (JPEG, PNG, WebP, GIF) can be attached."))
+            width, height = probe.size
+            if width * height > current_app.config["MAX_IMAGE_PIXELS"]:
+                # Checked before decoding: a small file can hold a huge picture.
+                raise UploadError(_l("This photo has too many pixels."))
             probe.verify()
         image = Image.open(BytesIO(data))
         image.load()
@@ -77,11 +87,13 @@ def save_image(file_storage, *, entity_type: str, entity_id: int, site_id: int |
 
     stem = secrets.token_hex(16)
     folder = upload_dir()
-    (folder / f"{stem}.jpg").write_bytes(full)
-    (folder / f"{stem}_t.jpg").write_bytes(thumb)
+    for name, data in ((f"{stem}.jpg", full), (f"{stem}_t.jpg", thumb)):
+        (folder / name).write_bytes(data)
+        written_files().append(str(folder / name))  # removed again if the request fails
     attachment = Attachment(
         entity_type=entity_type, entity_id=entity_id, site_id=site_id,
-        original_name=(file_storage.filename or "")[:200], stored_name=f"{stem}.jpg",
+        original_name=strip_control_characters(file_storage.filename or "")[:200],
+        stored_name=f"{stem}.jpg",
         thumb_name=f"{stem}_t.jpg", content_type="image/jpeg", size=len(full),
         width=width, height=height, created_by_id=getattr(by, "id", None),
     )

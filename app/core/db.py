@@ -2,6 +2,8 @@
 
 
 
+from pathlib import Path
+
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -48,11 +50,29 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _commit_request(response):
         """The request is the transaction: keep its changes only when it succeeded."""
-        if response.status_code < 400:
+        if response.status_code >= 400:
+            rollback()
+            return response
+        try:
             db.session.commit()
-        else:
-            db.session.rollback()
+        except Exception:
+            rollback()
+            raise
+        written_files().clear()
         return response
+
+
+def written_files() -> list:
+    """Files written during this transaction (photos), removed again if it rolls back."""
+    return db.session.info.setdefault("written_files", [])
+
+
+def rollback() -> None:
+    """Undo the transaction and the files it wrote: nothing half-saved stays behind."""
+    db.session.rollback()
+    for path in written_files():
+        Path(path).unlink(missing_ok=True)
+    written_files().clear()
 
 
 

@@ -2,9 +2,11 @@
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.core.db import rollback
 from app.core.logsafe import clean
 from app.core.render import is_fragment_request
 
@@ -29,6 +31,8 @@ CSRF_MESSAGE = _l(
 
 
 def render_error(status: int, message=None):
+    # The failed transaction must go before the page reads anything (the user, the site).
+    rollback()
     title, default_message = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     context = {"status": status, "title": title, "message": message or default_message}
     if is_fragment_request():
@@ -39,17 +43,25 @@ def render_error(status: int, message=None):
     return render_template("errors/error.html", **context), status
 
 
+def log_refusal(status: int, reason: str = "") -> None:
+    """Refused requests, with who and where (never forgeable: values are cleaned)."""
+    user = getattr(current_user, "username", None) or "-"
+    current_app.logger.warning("refused status=%s user=%s method=%s route=%s %s", status,
+                               clean(user), request.method, clean(request.path), clean(reason))
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        current_app.logger.warning("csrf refused route=%s reason=%s", clean(request.path),
-                                   clean(error.description))
+        log_refusal(400, f"csrf: {error.description}")
         return render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.code in (403, 429):
+            log_refusal(error.code)
         return render_error(error.code)
 
     @app.errorhandler(Exception)

@@ -32,3 +32,18 @@ class MultiCheckboxField(SelectMultipleField):
         for item in self.data or []:
             if str(item) not in values:
                 raise ValidationError(_l("Choose from the list."))
+
+
+MAX_ID = 2**31 - 1
+
+
+def record_id(value) -> int:
+    """coerce= for menus of records: an id, or ValueError (a 30-digit number is no id)."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError("not a record id")
+    return number
+
+
+def optional_record_id(value) -> int | None:
+    return record_id(value) if value not in (None, "") else None

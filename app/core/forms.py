@@ -3,8 +3,12 @@
 import re
 import uuid
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField
+
+from app.core.fields import required
 
 # C0 control characters but tab, newline and carriage return: never meaningful in a form, and
 # PostgreSQL refuses NUL in text.
@@ -30,3 +34,9 @@ class IdempotentForm(Form):
     """A create form: the hidden key survives a re-render, so a retry is recognised."""
 
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
+
+
+class PhotoForm(IdempotentForm):
+    """One photo for a record, from the camera or the gallery."""
+
+    photo = FileField(_l("Photo"), validators=[required()], render_kw={"accept": "image/*"})

@@ -52,4 +52,15 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.globals["audit_describer"] = describer
+
     app.jinja_env.globals.update(html_lang=html_lang, LANGUAGE_NAMES=LANGUAGE_NAMES)
+
+
+def local_to_utc(value: datetime, tz: str) -> datetime:
+    """A wall-clock time typed at a site -> naive UTC for storage."""
+    return value.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local(value: datetime, tz: str) -> datetime:
+    """Naive UTC from storage -> the site's wall-clock time (naive), for form inputs."""
+    return _aware(value).astimezone(ZoneInfo(tz)).replace(tzinfo=None)

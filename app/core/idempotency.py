@@ -1,21 +1,26 @@
 """Create POSTs carry an idempotency key; a replay gets the first answer and creates nothing.
 
 The key comes from the `Idempotency-Key` header (htmx, the offline queue) or the hidden
-`idempotency_key` field (forms without JavaScript). The stored answer is written in the same
-transaction as the record it created, so either both land or neither does.
+`idempotency_key` field (forms without JavaScript). It is scoped to the user and the URL
+posted to. The key is reserved before the view runs and its answer is written in the same
+transaction as the record it created, so either both land or neither does; a concurrent
+duplicate waits on the reservation and then replays the first answer.
 """
 
+import hashlib
 from functools import wraps
 
 from flask import make_response, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.core.forms import strip_control_characters
 from app.core.models import IdempotencyKey
 from app.extensions import db
 
 KEEP_HEADERS = ("Location", "HX-Location", "HX-Redirect", "HX-Trigger")
+IN_FLIGHT = 0  # status of a reservation whose request has not finished
 
 
 def _key() -> str | None:
@@ -24,11 +29,26 @@ def _key() -> str | None:
     return key or None
 
 
+def _scope() -> str:
+    """The endpoint and the exact path: one key reused on another record is another request."""
+    digest = hashlib.sha256(request.path.encode()).hexdigest()[:16]
+    return f"{request.endpoint}:{digest}"[:80]
+
+
 def _user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
 
+def _find(key: str) -> IdempotencyKey | None:
+    user_id = _user_id()
+    return db.session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.user_id.is_(None) if user_id is None else IdempotencyKey.user_id == user_id,
+        IdempotencyKey.endpoint == _scope(), IdempotencyKey.key == key))
+
+
 def _replay(stored: IdempotencyKey):
+    if stored.status == IN_FLIGHT:  # the first request is still running (or failed)
+        return make_response("", 409)
     response = make_response(stored.body or "", stored.status)
     for name, value in (stored.headers or {}).items():
         response.headers[name] = value
@@ -36,15 +56,25 @@ def _replay(stored: IdempotencyKey):
     return response
 
 
-def _store(key: str, response) -> None:
+def _reserve(key: str) -> IdempotencyKey | None:
+    """Claim the key for this request; None when another request holds it already."""
+    reservation = IdempotencyKey(user_id=_user_id(), key=key, endpoint=_scope(),
+                                 status=IN_FLIGHT)
+    try:
+        with db.session.begin_nested():
+            db.session.add(reservation)
+    except IntegrityError:
+        return None
+    return reservation
+
+
+def _record(reservation: IdempotencyKey, response) -> None:
     headers = {h: response.headers[h] for h in KEEP_HEADERS if h in response.headers}
-    body = None
+    reservation.status = response.status_code
+    reservation.location = headers.get("Location")
+    reservation.headers = headers
     if 200 <= response.status_code < 300 and not response.direct_passthrough:
-        body = response.get_data(as_text=True)
-    db.session.add(IdempotencyKey(
-        user_id=_user_id(), key=key, endpoint=request.endpoint or "", status=response.status_code,
-        location=headers.get("Location"), headers=headers, body=body,
-    ))
+        reservation.body = response.get_data(as_text=True)
 
 
 def idempotent(view):
@@ -53,17 +83,18 @@ def idempotent(view):
         key = _key()
         if request.method != "POST" or key is None:
             return view(*args, **kwargs)
-        stored = db.session.scalar(select(IdempotencyKey).where(
-            IdempotencyKey.user_id.is_(None) if _user_id() is None
-            else IdempotencyKey.user_id == _user_id(),
-            IdempotencyKey.endpoint == request.endpoint,
-            IdempotencyKey.key == key,
-        ))
+        stored = _find(key)
         if stored is not None:
             return _replay(stored)
+        reservation = _reserve(key)
+        if reservation is None:  # a concurrent duplicate finished first: answer as it did
+            db.session.rollback()
+            stored = _find(key)
+            return _replay(stored) if stored else make_response("", 409)
         response = make_response(view(*args, **kwargs))
         if 200 <= response.status_code < 400:
-            _store(key, response)
+            _record(reservation, response)
+        # An error answer rolls the transaction back, reservation included: a retry may run.
         return response
 
     return wrapped

@@ -89,3 +89,47 @@ class Attachment(PublicIdMixin, CreatedByMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_attachment_entity", "entity_type", "entity_id"),)
+
+
+class TimelineEvent(db.Model):
+    """What happened to a record, in order: status changes, comments, photos, assignments.
+
+    Shared by every domain whose records have a history people read (incidents, actions, ...).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    actor = db.relationship("User", lazy="joined")
+
+    __table_args__ = (Index("ix_timeline_event_entity", "entity_type", "entity_id", "at"),)
+
+
+class Notification(db.Model):
+    """An in-app message to one person; its text is rendered in the reader's language."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+
+class Counter(db.Model):
+    """The last number given out per (name, year): INC-2026-000123."""
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

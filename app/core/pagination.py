@@ -1,5 +1,7 @@
 """Paginated lists: every list page uses this, so none loads all rows."""
 
+from urllib.parse import urlencode
+
 from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
 
@@ -30,3 +32,13 @@ def paginate(statement, per_page: int | None = None, rows: bool = False):
         return RowPagination(select=statement, session=db.session, page=page_number(),
                              per_page=per_page, error_out=False)
     return db.paginate(statement, page=page_number(), per_page=per_page, error_out=False)
+
+
+def page_url(number: int) -> str:
+    """This page's URL with its filters and another page number (query string re-encoded)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    return f"{request.path}?{urlencode([*args, ('page', number)])}"
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["page_url"] = page_url

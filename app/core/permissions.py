@@ -6,11 +6,9 @@ every route for every role, so a route without a rule fails the suite.
 
 from functools import wraps
 
-from flask import abort, current_app, request
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from app.core.logsafe import clean
 
 ROLES = ("admin", "supervisor", "inspector", "technician", "storekeeper", "staff")
 ROLE_LABELS = {
@@ -35,6 +33,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "locations.photo": FIELD_ROLES,
     "users.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
+    "notifications.view": EVERYONE,
+    "incidents.report": EVERYONE,
+    "incidents.view": EVERYONE,  # staff: only what they reported or were given
+    "incidents.triage": MANAGERS,
+    "incidents.types": frozenset({"admin"}),
+    "actions.view": EVERYONE,  # managers: their sites' actions; others: their own
+    "actions.manage": MANAGERS,
 }
 
 
@@ -59,8 +64,7 @@ def requires(permission: str):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
             if not user_can(current_user, permission):
-                log_refusal(permission)
-                abort(403)
+                abort(403)  # logged by the 403 handler (app/core/errors.py)
             return view(*args, **kwargs)
 
         wrapped.permission = permission
@@ -74,11 +78,3 @@ def public(view):
     view.permission = None
     return view
 
-
-def log_refusal(permission: str) -> None:
-    current_app.logger.warning(
-        "refused user=%s route=%s permission=%s",
-        clean(getattr(current_user, "username", "-")),
-        clean(request.path),
-        permission,
-    )

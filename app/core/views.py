@@ -2,13 +2,13 @@
 
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, send_from_directory
+from flask import abort, current_app, redirect, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
 
-from app.core import bp
+from app.core import bp, notifications
 from app.core.attachments import upload_dir
-from app.core.models import Attachment, AuditEvent
+from app.core.models import Attachment, AuditEvent, Notification
 from app.core.pagination import paginate
 from app.core.params import text_arg
 from app.core.permissions import public, requires
@@ -45,9 +45,10 @@ def attachment_thumb(public_id):
 def _audit_filters() -> dict:
     def day(name):
         try:
-            return datetime.strptime(text_arg(name, 10), "%Y-%m-%d")
+            value = datetime.strptime(text_arg(name, 10), "%Y-%m-%d")
         except ValueError:
             return None
+        return value if 1900 < value.year < 9000 else None  # "until" adds a day
 
     return {
         "entity": text_arg("entity", 40),
@@ -94,3 +95,36 @@ def audit_log():
 def health():
     db.session.execute(text("SELECT 1"))
     return {"status": "ok", "version": current_app.config.get("VERSION", "0.1.0")}
+
+
+@bp.route("/notifications")
+@requires("notifications.view")
+def notifications_page():
+    page = paginate(notifications.recent_for(current_user))
+    return render_page("core/notifications.html", page=page, text_of=notifications.text_of)
+
+
+@bp.route("/notifications/count")
+@requires("notifications.view")
+def notifications_count():
+    """The bell's badge, polled by htmx."""
+    return render_page("core/_bell.html", unread=notifications.unread_count(current_user))
+
+
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+@requires("notifications.view")
+def notification_open(notification_id: int):
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    notifications.mark_read(current_user, notification.id)
+    target = notification.link if notification.link.startswith("/") and not \
+        notification.link.startswith("//") else url_for("core.notifications_page")
+    return redirect(target, 303)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@requires("notifications.view")
+def notifications_read():
+    notifications.mark_read(current_user)
+    return redirect(url_for("core.notifications_page"), 303)

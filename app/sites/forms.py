@@ -1,12 +1,12 @@
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
+import pytz
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Regexp, ValidationError
 
-from app.core.fields import length, required
+from app.core.fields import length, record_id, required
 from app.core.forms import Form, IdempotentForm
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9._-]+$",
@@ -15,16 +15,16 @@ CODE_RULE = Regexp(r"^[A-Za-z0-9._-]+$",
 
 @cache
 def timezone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in available_timezones()
-                   if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
+    """Region/City zones known to both zoneinfo and pytz (Flask-Babel formats with pytz)."""
+    zones = sorted(z for z in available_timezones() & pytz.all_timezones_set
+                   if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/", "right/",
+                                                     "posix/")))
     return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
 
 
 def valid_timezone(_form, field):
-    try:
-        ZoneInfo(field.data)
-    except (ValueError, KeyError) as error:
-        raise ValidationError(_l("Choose a time zone from the list.")) from error
+    if field.data not in {zone for zone, _label in timezone_choices()}:
+        raise ValidationError(_l("Choose a time zone from the list."))
 
 
 class SiteForm(IdempotentForm):
@@ -47,7 +47,7 @@ class AreaEditForm(Form):
 
 
 class LocationForm(IdempotentForm):
-    area = SelectField(_l("Area"), coerce=int, validators=[required()])
+    area = SelectField(_l("Area"), coerce=record_id, validators=[required()])
     name = StringField(_l("Name"), validators=[required(), length(100)])
     code = StringField(_l("Code"), validators=[required(), length(30), CODE_RULE],
                        description=_l("Unique within the site; printed on the QR label."),
@@ -60,7 +60,3 @@ class LocationEditForm(LocationForm):
     idempotency_key = None
     active = BooleanField(_l("In use (clear to archive)"))
 
-
-class PhotoForm(IdempotentForm):
-    photo = FileField(_l("Photo"), validators=[required()],
-                      render_kw={"accept": "image/*", "capture": "environment"})

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core import attachments, audit
+from app.core.domain import DuplicateError  # noqa: F401  (views catch it from here)
 from app.extensions import db
 from app.sites.models import Area, Location, Site
 
@@ -12,10 +13,6 @@ AREA_FIELDS = ("name", "active")
 LOCATION_FIELDS = ("name", "code", "area_id", "notes", "active")
 
 
-class DuplicateError(ValueError):
-    def __init__(self, field: str, message):
-        super().__init__(message)
-        self.field = field
 
 
 def _exists(statement) -> bool:

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.attachments import UploadError, attachments_for
+from app.core.forms import PhotoForm
 from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
@@ -10,14 +11,7 @@ from app.core.permissions import requires
 from app.core.render import render_page
 from app.extensions import db
 from app.sites import bp, queries, services
-from app.sites.forms import (
-    AreaEditForm,
-    AreaForm,
-    LocationEditForm,
-    LocationForm,
-    PhotoForm,
-    SiteForm,
-)
+from app.sites.forms import AreaEditForm, AreaForm, LocationEditForm, LocationForm, SiteForm
 from app.sites.panels import location_panels
 from app.sites.qr import location_url, qr_svg
 
@@ -134,8 +128,12 @@ def locations():
                        filters=filters, sites=sites)
 
 
-def _area_choices(site):
-    return [(area.id, area.name) for area in db.session.scalars(queries.areas_of(site))]
+def _area_choices(site, current=None):
+    """Areas in use, plus the location's own area even when archived (so an edit keeps it)."""
+    choices = [(area.id, area.name) for area in db.session.scalars(queries.areas_of(site))]
+    if current is not None and current.id not in {area_id for area_id, _ in choices}:
+        choices.append((current.id, current.name))
+    return choices
 
 
 @bp.route("/<int:site_id>/locations/new", methods=["GET", "POST"])
@@ -179,7 +177,7 @@ def location_edit(public_id):
     form = LocationEditForm(data={
         "area": location.area_id, "name": location.name, "code": location.code,
         "notes": location.notes, "active": location.active})
-    form.area.choices = _area_choices(location.site)
+    form.area.choices = _area_choices(location.site, current=location.area)
     if form.validate_on_submit():
         try:
             services.update_location(

@@ -54,3 +54,26 @@ def test_backup_makes_a_consistent_copy(app, tmp_path):
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert copy.execute("SELECT count(*) FROM site").fetchone()[0] == 2
     assert run(app, "backup", str(target)).exit_code != 0  # never overwrites
+
+
+def test_purge_removes_expired_sessions_and_old_keys(app):
+    from datetime import timedelta
+
+    from app.auth.models import LoginSession
+    from app.core.models import IdempotencyKey, utcnow
+    from tests.conftest import make_user, sign_in
+
+    user = make_user(app, username="ana")
+    sign_in(app, app.test_client(), user)
+    sign_in(app, app.test_client(), user)
+    with app.app_context():
+        db.session.scalars(select(LoginSession)).first().expires_at = utcnow() - timedelta(1)
+        db.session.add(IdempotencyKey(user_id=user.id, key="old", endpoint="x", status=303,
+                                      created_at=utcnow() - timedelta(days=8)))
+        db.session.add(IdempotencyKey(user_id=user.id, key="new", endpoint="x", status=303))
+        db.session.commit()
+    result = run(app, "purge")
+    assert "Removed 1 expired sessions and 1 idempotency keys." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(LoginSession.id))) == 1
+        assert db.session.scalar(select(IdempotencyKey.key)) == "new"

@@ -1,5 +1,7 @@
 """The schema comes from migrations only; the models must say the same thing."""
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -23,3 +25,51 @@ def test_sqlite_connection_settings(app):
             assert pragma("foreign_keys") == 1
             assert pragma("synchronous") == 2  # FULL
             assert pragma("busy_timeout") >= 5000
+
+
+
+EXTRA_REVISION = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = "9999"
+down_revision = "{head}"
+
+
+def upgrade():
+    with op.batch_alter_table("site") as batch:
+        batch.alter_column("address", type_=sa.String(301))
+
+
+def downgrade():
+    with op.batch_alter_table("site") as batch:
+        batch.alter_column("address", type_=sa.String(300))
+"""
+
+
+def test_a_table_rebuild_keeps_the_rows_that_refer_to_it(app, site, tmp_path):
+    """SQLite batch migrations drop and re-create a table: no cascade may follow (env.py)."""
+    import shutil
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import func, select
+
+    from app.sites.models import Area, Location
+
+    source = Path(__file__).resolve().parents[2] / "migrations"
+    directory = tmp_path / "migrations"
+    shutil.copytree(source, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    head = sorted(p.name.split("_")[0] for p in (directory / "versions").glob("0*.py"))[-1]
+    (directory / "versions" / "9999_rebuild_site.py").write_text(
+        EXTRA_REVISION.replace("{head}", head))
+    with app.app_context():
+        before = (db.session.scalar(select(func.count(Area.id))),
+                  db.session.scalar(select(func.count(Location.id))))
+        db.session.remove()
+        upgrade(directory=str(directory), revision="9999")
+        downgrade(directory=str(directory), revision=head)
+        after = (db.session.scalar(select(func.count(Area.id))),
+                 db.session.scalar(select(func.count(Location.id))))
+        if db.engine.dialect.name == "sqlite":  # the pool's connections keep foreign keys on
+            assert db.session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert before == after == (1, 1)

@@ -90,3 +90,40 @@ def test_staff_may_look_but_not_add_photos(app, client, login_as, site):
     location = first_location(app, site)
     assert "Add photo" not in client.get(f"/sites/locations/{location.public_id}").text
     assert upload(client, location, image_bytes()).status_code == 403
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(app, client, login_as, site):
+    login_as("inspector")
+    location = first_location(app, site)
+    out = BytesIO()
+    Image.new("1", (9000, 8000)).save(out, "PNG")  # a few KB that decode to 72 megapixels
+    response = upload(client, location, out.getvalue())
+    assert response.status_code == 422 and "too many pixels" in response.text
+
+
+def test_a_failed_request_leaves_no_files(app, client, login_as, site):
+    from pathlib import Path
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the 500 page, not a raise
+
+    @app.after_request
+    def fail_late(response):  # something fails after the files were written
+        if response.status_code == 303:
+            raise RuntimeError("disk full")
+        return response
+
+    login_as("inspector")
+    location = first_location(app, site)
+    page = client.get(f"/sites/locations/{location.public_id}").text
+    with app.app_context():
+        from app.core.attachments import upload_dir
+
+        folder = Path(upload_dir())
+    before = set(folder.iterdir())
+    response = client.post(f"/sites/locations/{location.public_id}/photos", data={
+        "csrf_token": csrf_from(page), "photo": (BytesIO(image_bytes()), "p.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 500
+    assert set(folder.iterdir()) == before
+    with app.app_context():
+        assert db.session.scalar(select(Attachment)) is None

@@ -61,3 +61,43 @@ def test_keys_are_per_user(app, client, login_as):
     assert response.status_code == 303 and "Idempotent-Replayed" not in response.headers
     with app.app_context():
         assert db.session.scalar(select(func.count(IdempotencyKey.id))) == 2
+
+
+def test_same_key_on_another_record_is_another_request(app, client, login_as, site):
+    from tests.conftest import make_site
+
+    other = make_site(app, name="Other", code="OTH")
+    login_as("admin")
+    token = csrf_from(client.get("/profile").text)
+    for target in (site, other):
+        response = client.post(f"/sites/{target.id}/areas", data={
+            "csrf_token": token, "idempotency_key": "same-key", "name": "Roof"})
+        assert response.headers["Location"] == f"/sites/{target.id}"
+        assert "Idempotent-Replayed" not in response.headers
+
+
+def test_concurrent_duplicates_create_one_record(app, login_as, site):
+    import threading
+
+    from tests.conftest import make_user, sign_in
+
+    user = make_user(app, username="boss", roles=("admin",))
+    answers = []
+
+    def post():
+        client = app.test_client()
+        sign_in(app, client, user)
+        token = csrf_from(client.get("/profile").text)
+        response = client.post("/sites/new", data={
+            "csrf_token": token, "idempotency_key": "tap-tap", "name": "Depot", "code": "DEP",
+            "timezone": "UTC"})
+        answers.append((response.status_code, response.headers.get("Location")))
+
+    threads = [threading.Thread(target=post) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sites_named(app, "Depot") == 1
+    assert {status for status, _ in answers} <= {303, 409}
+    assert len({location for status, location in answers if status == 303}) == 1

@@ -4,7 +4,7 @@ import pytest
 
 from app.core.permissions import PERMISSIONS, ROLES
 from tests.conftest import csrf_from, make_site, make_user
-from tests.helpers import add_photo, first_location
+from tests.helpers import add_photo, first_location, make_action, make_incident, notify
 
 ANONYMOUS = "anonymous"
 
@@ -27,10 +27,26 @@ POST_WITH_EMPTY_FORM = {
     "sites.location_new": 422,
     "sites.location_edit": 422,
     "sites.location_photo": 422,
+    "incidents.report": 422,
+    "incidents.triage": 422,
+    "incidents.change_status": 422,
+    "incidents.comment": 422,
+    "incidents.add_photo": 422,
+    "incidents.type_new": 422,
+    "incidents.type_edit": 303,  # every field of an existing type may be empty
+    "actions.new": 422,
+    "actions.edit": 422,
+    "actions.progress": 422,
+    "actions.verify": 422,
+    "actions.comment": 422,
+    "core.notification_open": 303,
+    "core.notifications_read": 303,
 }
 # Posted to every POST route: the usual required fields, empty (HTML forms send empty text).
-EMPTY_FIELDS = dict.fromkeys(("name", "code", "login", "password", "current_password",
-                              "new_password", "username", "area", "timezone"), "")
+EMPTY_FIELDS = dict.fromkeys((
+    "name", "code", "login", "password", "current_password", "new_password", "username", "area",
+    "timezone", "title", "text", "note", "severity", "type", "description", "owner", "due_date",
+    "effective", "to"), "")
 # Public GET routes and what a signed-out / signed-in person gets.
 PUBLIC_GET = {"auth.login": (200, 303), "core.health": (200, 200)}
 
@@ -40,7 +56,12 @@ def world(app, site):
     location = first_location(app, site)
     other = make_site(app, name="Other Site", code="OTH", areas=("Yard",))
     target = make_user(app, username="target", roles=("staff",), sites=[site])
+    other_reporter = make_user(app, username="outsider", roles=("supervisor",), sites=[other])
     return {
+        "site": site,
+        "type_id": 1,
+        "other_incident_id": make_incident(app, other, other_reporter).id,
+        "other_action_id": make_action(app, other, other_reporter).id,
         "site_id": site.id,
         "area_id": site.areas[0].id,
         "public_id": location.public_id,
@@ -60,11 +81,18 @@ def routes(app):
             yield rule, method
 
 
+def own_records(app, world, user) -> None:
+    """Records the signed-in user may reach whatever their role: an incident they reported, an
+    action they own, a notification for them."""
+    world["incident_id"] = make_incident(app, world["site"], user).id
+    world["action_id"] = make_action(app, world["site"], user).id
+    world["notification_id"] = notify(app, user)
+
+
 def url_for_rule(app, rule, world, other=False):
     values = {}
     for argument in rule.arguments:
-        key = {"public_id": "public_id", "site_id": "site_id", "area_id": "area_id",
-               "user_id": "user_id"}.get(argument)
+        key = argument
         if argument == "public_id" and rule.endpoint.startswith("core.attachment"):
             values[argument] = world["attachment"]
         elif other and f"other_{key}" in world:
@@ -106,7 +134,9 @@ def test_every_post_route_has_an_expectation(app):
 @pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
 def test_route_role_matrix(app, client, login_as, world, role):
     if role != ANONYMOUS:
-        login_as(role)
+        own_records(app, world, login_as(role))
+    else:
+        own_records(app, world, make_user(app, username="somebody", sites=[world["site"]]))
     token = csrf_from(client.get("/login").get_data(as_text=True)) if role == ANONYMOUS else \
         csrf_from(client.get("/profile").get_data(as_text=True))
     ordered = sorted(routes(app), key=lambda pair: (pair[1] == "POST",
@@ -127,10 +157,10 @@ def test_route_role_matrix(app, client, login_as, world, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_records_of_other_sites_are_not_found(app, client, login_as, world, role):
     """Site scoping: a user not assigned to a site gets 404 for its records (admin sees all)."""
-    login_as(role)
+    own_records(app, world, login_as(role))
     token = csrf_from(client.get("/profile").get_data(as_text=True))
     for rule, method in routes(app):
-        if not {"site_id", "area_id"} & set(rule.arguments) and not (
+        if not {"site_id", "area_id", "incident_id", "action_id"} & set(rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue
         permission = app.view_functions[rule.endpoint].permission

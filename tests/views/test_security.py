@@ -105,3 +105,58 @@ def test_a_get_never_changes_data(client, login_as):
 
 def test_no_debug_mode(app):
     assert app.debug is False
+
+
+def test_next_never_leaves_the_site(app, client, site):
+    from tests.conftest import PASSWORD, make_user
+
+    make_user(app, username="ana", roles=("staff",), sites=[site])
+    for evil in ("/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example",
+                 "/%0d%0aSet-Cookie:x=1", "javascript:alert(1)"):
+        token = csrf_from(client.get("/login").text)
+        response = client.post(f"/login?next={evil}", data={
+            "csrf_token": token, "login": "ana", "password": PASSWORD})
+        assert response.status_code == 303, evil
+        location = response.headers["Location"]
+        assert location == "/" or "evil" not in location, (evil, location)
+        assert location.startswith("/") and not location.startswith("//"), (evil, location)
+        client.post("/logout", data={"csrf_token": csrf_from(client.get("/profile").text)})
+
+
+def test_bad_hx_current_url_is_harmless(client):
+    response = client.get("/sites/", headers={"HX-Request": "true",
+                                              "HX-Current-URL": "http://[bad"})
+    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_failed_htmx_post_does_not_push_its_url(client, login_as):
+    login_as("admin")
+    token = csrf_from(client.get("/sites/new").text)
+    response = client.post("/sites/new", headers={"HX-Request": "true", "HX-Boosted": "true",
+                                                  "X-CSRFToken": token}, data={"name": ""})
+    assert response.status_code == 422 and response.headers["HX-Push-Url"] == "false"
+
+
+def test_sign_out_deletes_the_remember_me_cookie(app, client, site):
+    from tests.conftest import PASSWORD, make_user
+
+    make_user(app, username="ana", roles=("staff",), sites=[site])
+    token = csrf_from(client.get("/login").text)
+    client.post("/login", data={"csrf_token": token, "login": "ana", "password": PASSWORD,
+                                "remember": "y"})
+    response = client.post("/logout", data={"csrf_token": csrf_from(client.get("/profile").text)})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("remember_token=;") for c in cookies), cookies
+
+
+def test_language_switch_from_a_failed_post_goes_back_to_a_page(client, login_as, site):
+    login_as("supervisor")
+    token = csrf_from(client.get("/profile").text)
+    failed = client.post(f"/sites/{site.id}/areas", data={"csrf_token": token, "name": ""},
+                         headers={"Referer": f"http://localhost/sites/{site.id}"})
+    assert f"next=/sites/{site.id}" in failed.text.replace("%2F", "/")
+
+
+def test_audit_filter_dates_far_away_are_ignored(client, login_as):
+    login_as("admin")
+    assert client.get("/admin/audit?until=9999-12-31&since=0001-01-01").status_code == 200

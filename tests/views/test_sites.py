@@ -181,3 +181,33 @@ def test_site_index_counts(app, client, login_as):
     html = client.get("/sites/").text
     assert "2 areas" in html and "2 locations" in html
     assert count(app, Location, site_id=site.id) == 2
+
+
+def test_time_zones_that_babel_cannot_use_are_refused(client, login_as, site):
+    login_as("admin")
+    for zone in ("right/UTC", "posixrules", "localtime", "Factory"):
+        response = post(client, f"/sites/{site.id}/edit", name="X", code=site.code,
+                        timezone=zone)
+        assert response.status_code == 422, zone
+    assert client.get("/").status_code == 200
+
+
+def test_editing_a_location_in_an_archived_area_keeps_its_area(app, client, login_as, site):
+    login_as("supervisor")
+    location = first_location(app, site)
+    area_id = site.areas[0].id
+    post(client, f"/sites/areas/{area_id}/edit", name="Lobby")  # archived (unticked)
+    page = client.get(f"/sites/locations/{location.public_id}/edit").text
+    assert f'selected value="{area_id}"' in page
+    response = post(client, f"/sites/locations/{location.public_id}/edit", area=str(area_id),
+                    name="Renamed", code="L1", active="y")
+    assert response.status_code == 303
+
+
+def test_pager_links_survive_odd_query_strings(app, client, login_as):
+    big = make_site(app, name="Big", code="BIG", areas=tuple(f"Area {n:02d}" for n in range(30)))
+    login_as("admin", sites=[big])
+    for query in ("endpoint=x", "_method=POST", "q=&page=1&a=%3Cb%3E"):
+        response = client.get(f"/sites/locations?{query}")
+        assert response.status_code == 200, query
+        assert "page=2" in response.text

@@ -1,0 +1,60 @@
+"""Read-side queries for actions."""
+
+from datetime import date
+
+from flask import abort
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.actions.models import OPEN_STATUSES, Action
+from app.extensions import db
+from app.sites.queries import scope
+
+
+def is_manager(user) -> bool:
+    return user.is_admin or user.has_role("supervisor")
+
+
+def visible(statement, user):
+    """Managers: every action of their sites. Others: the actions they own."""
+    if is_manager(user):
+        return scope(statement, user, Action.site_id)
+    return statement.where(Action.owner_id == user.id)
+
+
+def action_list(user, *, mine=False, status="", source_type="", owner_id=None, overdue=False,
+                site_id=None, today: date | None = None, search=""):
+    statement = (select(Action).options(joinedload(Action.owner), joinedload(Action.site))
+                 .order_by(Action.due_date, Action.id))
+    if mine:
+        statement = statement.where(Action.owner_id == user.id)
+    if status == "open":
+        statement = statement.where(Action.status.in_(OPEN_STATUSES))
+    elif status:
+        statement = statement.where(Action.status == status)
+    if source_type:
+        statement = statement.where(Action.source_type == source_type)
+    if owner_id:
+        statement = statement.where(Action.owner_id == owner_id)
+    if site_id:
+        statement = statement.where(Action.site_id == site_id)
+    if overdue and today:
+        statement = statement.where(Action.status.in_(OPEN_STATUSES), Action.due_date < today)
+    if search:
+        pattern = f"%{search}%"
+        statement = statement.where(or_(Action.reference.ilike(pattern),
+                                        Action.title.ilike(pattern)))
+    return visible(statement, user)
+
+
+def actions_of_source(source_type: str, source_id: int):
+    return (select(Action).options(joinedload(Action.owner))
+            .where(Action.source_type == source_type, Action.source_id == source_id)
+            .order_by(Action.id))
+
+
+def get_action(user, action_id: int) -> Action:
+    action = db.session.scalar(visible(select(Action).where(Action.id == action_id), user))
+    if action is None:
+        abort(404)
+    return action

@@ -1,0 +1,181 @@
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.actions import bp, queries, services
+from app.actions.forms import ActionCommentForm, ActionEditForm, ActionForm, NoteForm, VerifyForm
+from app.actions.models import PRIORITY_LABELS, SOURCE_LABELS, SOURCE_TYPES, STATUS_LABELS, STATUSES
+from app.auth.models import User, user_site
+from app.core.i18n import utc_to_local
+from app.core.idempotency import idempotent
+from app.core.models import utcnow
+from app.core.pagination import paginate
+from app.core.params import int_arg, text_arg
+from app.core.permissions import requires
+from app.core.render import render_page
+from app.core.timeline import events_of
+from app.extensions import db
+from app.incidents import queries as incident_queries
+from app.sites import queries as site_queries
+
+LABELS = {"status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS,
+          "priority_labels": PRIORITY_LABELS}
+
+
+def _today() -> date:
+    """Today where the user works (due dates are calendar days at the site)."""
+    return utc_to_local(utcnow(), current_user.timezone).date()
+
+
+@bp.route("/")
+@requires("actions.view")
+def index():
+    manager = queries.is_manager(current_user)
+    filters = {
+        "mine": not manager or text_arg("scope") != "all",
+        "status": text_arg("status") if text_arg("status") in (*STATUSES, "open") else "open",
+        "source_type": text_arg("source") if text_arg("source") in SOURCE_TYPES else "",
+        "owner_id": int_arg("owner") if manager else None,
+        "overdue": text_arg("overdue") == "1",
+        "search": text_arg("q"),
+    }
+    page = paginate(queries.action_list(current_user, today=_today(), **filters))
+    return render_page("actions/index.html", "action_results", page=page, filters=filters,
+                       manager=manager, today=_today(), statuses=STATUSES,
+                       source_types=SOURCE_TYPES, **LABELS)
+
+
+def _owner_choices(site_id: int | None):
+    if not site_id:
+        return []
+    users = db.session.scalars(select(User).join(user_site, user_site.c.user_id == User.id)
+                               .where(user_site.c.site_id == site_id, User.active)
+                               .order_by(User.name))
+    return [(user.id, user.name) for user in users]
+
+
+def _source_from_args():
+    """?incident=<id>: the action is raised from that incident (same site)."""
+    incident_id = int_arg("incident")
+    return incident_queries.get_incident(current_user, incident_id) if incident_id else None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("actions.manage")
+@idempotent
+def new():
+    source = _source_from_args()
+    form = ActionForm()
+    form.site.choices = [(s.id, s.name) for s in db.session.execute(
+        site_queries.site_options(current_user))]
+    if source is not None:
+        form.site.choices = [(source.site_id, source.site.name)]
+    if request.method == "GET":
+        form.site.data = source.site_id if source else (
+            form.site.choices[0][0] if form.site.choices else None)
+        form.due_date.data = _today() + timedelta(days=7)
+        if source is not None:
+            form.title.data = _("Prevent a repeat of %(reference)s", reference=source.reference)
+    form.owner.choices = _owner_choices(form.site.data if current_user.can_see_site(
+        form.site.data) else None)
+    if form.validate_on_submit():
+        site_queries.get_site(current_user, form.site.data)
+        action = services.raise_action(
+            source, site_id=form.site.data, title=form.title.data,
+            description=form.description.data, owner=db.session.get(User, form.owner.data),
+            due_date=form.due_date.data, priority=form.priority.data, by=current_user)
+        flash(_("Action %(reference)s raised.", reference=action.reference), "success")
+        return redirect(url_for("actions.detail", action_id=action.id), 303)
+    return render_page("actions/form.html", form=form, action=None, source=source,
+                       status=422 if form.errors else 200)
+
+
+def _detail(action, status=200, **forms):
+    manager = queries.is_manager(current_user)
+    owner = action.owner_id == current_user.id
+    return render_page(
+        "actions/detail.html", status=status, action=action, manager=manager, owner=owner,
+        events=db.session.scalars(events_of("action", action.id)).all(), today=_today(),
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
+        verify_form=forms.get("verify_form") or VerifyForm(formdata=None),
+        comment_form=forms.get("comment_form") or ActionCommentForm(formdata=None), **LABELS)
+
+
+@bp.route("/<int:action_id>")
+@requires("actions.view")
+def detail(action_id: int):
+    return _detail(queries.get_action(current_user, action_id))
+
+
+@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+@requires("actions.manage")
+def edit(action_id: int):
+    action = queries.get_action(current_user, action_id)
+    form = ActionEditForm(data={
+        "title": action.title, "description": action.description, "owner": action.owner_id,
+        "due_date": action.due_date, "priority": action.priority})
+    form.owner.choices = _owner_choices(action.site_id)
+    if form.validate_on_submit():
+        services.update(action, title=form.title.data, description=form.description.data,
+                        owner=db.session.get(User, form.owner.data), due_date=form.due_date.data,
+                        priority=form.priority.data, by=current_user)
+        flash(_("Action saved."), "success")
+        return redirect(url_for("actions.detail", action_id=action.id), 303)
+    return render_page("actions/form.html", form=form, action=action, source=None,
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/<int:action_id>/progress", methods=["POST"])
+@requires("actions.view")
+def progress(action_id: int):
+    """The owner (or a manager) starts it or marks it done."""
+    action = queries.get_action(current_user, action_id)
+    if action.owner_id != current_user.id and not queries.is_manager(current_user):
+        abort(403)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("to") == "in_progress":
+                services.start(action, by=current_user)
+            else:
+                services.complete(action, note=form.note.data, by=current_user)
+        except services.ActionError as error:
+            form.note.errors.append(str(error))
+        else:
+            flash(_("%(reference)s is now: %(status)s", reference=action.reference,
+                    status=STATUS_LABELS[action.status]), "success")
+            return redirect(url_for("actions.detail", action_id=action.id), 303)
+    return _detail(action, status=422, note_form=form)
+
+
+@bp.route("/<int:action_id>/verify", methods=["POST"])
+@requires("actions.manage")
+def verify(action_id: int):
+    action = queries.get_action(current_user, action_id)
+    form = VerifyForm()
+    if form.validate_on_submit():
+        try:
+            services.verify(action, effective=form.effective.data == "yes",
+                            note=form.note.data, by=current_user)
+        except services.ActionError as error:
+            form.note.errors.append(str(error))
+        else:
+            flash(_("%(reference)s is now: %(status)s", reference=action.reference,
+                    status=STATUS_LABELS[action.status]), "success")
+            return redirect(url_for("actions.detail", action_id=action.id), 303)
+    return _detail(action, status=422, verify_form=form)
+
+
+@bp.route("/<int:action_id>/comments", methods=["POST"])
+@requires("actions.view")
+@idempotent
+def comment(action_id: int):
+    action = queries.get_action(current_user, action_id)
+    form = ActionCommentForm()
+    if form.validate_on_submit():
+        services.comment(action, text=form.text.data, by=current_user)
+        return redirect(url_for("actions.detail", action_id=action.id) + "#timeline", 303)
+    return _detail(action, status=422, comment_form=form)

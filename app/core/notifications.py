@@ -1,0 +1,62 @@
+"""In-app notifications: stored as a kind and parameters, worded in the reader's language."""
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select, update
+
+from app.core.models import Notification, utcnow
+from app.extensions import db
+
+# kind -> sentence; each domain adds the kinds it sends.
+MESSAGES: dict = {}
+
+
+def register(kind: str, sentence) -> None:
+    MESSAGES[kind] = sentence
+
+
+def notify(users, kind: str, *, link: str = "", exclude=None, **params) -> int:
+    """Tell each user once (never the person who caused it); returns how many were told."""
+    if kind not in MESSAGES:
+        raise KeyError(f"unknown notification kind {kind!r}")
+    told = set()
+    for user in users:
+        if user is None or user.id in told or (exclude is not None and user.id == exclude.id):
+            continue
+        told.add(user.id)
+        db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link))
+    return len(told)
+
+
+def text_of(notification: Notification) -> str:
+    sentence = MESSAGES.get(notification.kind, _l("Something needs your attention."))
+    try:
+        return str(sentence) % notification.params
+    except (KeyError, TypeError, ValueError):
+        return str(sentence)
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent_for(user):
+    return (select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+
+
+def mark_read(user, notification_id: int | None = None) -> None:
+    statement = update(Notification).where(Notification.user_id == user.id,
+                                           Notification.read_at.is_(None))
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    db.session.execute(statement.values(read_at=utcnow()))
+
+
+def _unread_for_current_user() -> int:
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["unread_notifications"] = _unread_for_current_user

@@ -1,0 +1,103 @@
+from datetime import datetime
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import PublicIdMixin, TimestampMixin
+from app.extensions import db
+
+SEVERITIES = ("low", "medium", "high", "critical")
+SEVERITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High"),
+                   "critical": _l("Critical")}
+PRIORITIES = (1, 2, 3, 4)
+PRIORITY_LABELS = {1: _l("P1 – urgent"), 2: _l("P2 – high"), 3: _l("P3 – normal"),
+                   4: _l("P4 – low")}
+STATUSES = ("reported", "acknowledged", "in_progress", "resolved", "closed")
+STATUS_LABELS = {"reported": _l("Reported"), "acknowledged": _l("Acknowledged"),
+                 "in_progress": _l("In progress"), "resolved": _l("Resolved"),
+                 "closed": _l("Closed")}
+OPEN_STATUSES = ("reported", "acknowledged", "in_progress")
+ROOT_CAUSES = ("people", "method", "equipment", "material", "environment", "supplier", "other")
+ROOT_CAUSE_LABELS = {
+    "people": _l("People (training, fatigue, error)"), "method": _l("Method or procedure"),
+    "equipment": _l("Equipment or tools"), "material": _l("Materials or parts"),
+    "environment": _l("Environment (weather, site conditions)"),
+    "supplier": _l("Supplier or contractor"), "other": _l("Other"),
+}
+
+# The built-in types: code -> label. Admins add their own (with a name in each language).
+BUILTIN_TYPES = {
+    "injury": _l("Injury"), "near_miss": _l("Near miss"),
+    "equipment_failure": _l("Equipment failure"), "security": _l("Security"),
+    "environmental": _l("Environmental"), "hygiene": _l("Hygiene"),
+    "customer_complaint": _l("Customer complaint"),
+    "service_disruption": _l("Service disruption"), "other": _l("Other"),
+}
+
+
+class IncidentType(TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    name_zh: Mapped[str] = mapped_column(String(100), default="")
+    is_complaint: Mapped[bool] = mapped_column(default=False)
+    # Which role usually handles it: suggested assignees hold this role.
+    skill_role: Mapped[str] = mapped_column(String(20), default="")
+    emergency_procedure: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def label(self) -> str:
+        if str(get_locale()) == "zh_Hans" and self.name_zh:
+            return self.name_zh
+        if self.name:
+            return self.name
+        return str(BUILTIN_TYPES.get(self.code, self.code))
+
+
+class Incident(PublicIdMixin, TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="SET NULL"),
+                                                    index=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("incident_type.id"))
+    severity: Mapped[str] = mapped_column(String(10))
+    priority: Mapped[int | None]
+    category: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(20), default="reported")
+    occurred_at: Mapped[datetime]
+    description: Mapped[str] = mapped_column(Text)
+    people_involved: Mapped[str] = mapped_column(Text, default="")
+    immediate_action: Mapped[str] = mapped_column(Text, default="")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                    index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                    index=True)
+    assigned_team: Mapped[str] = mapped_column(String(20), default="")
+    due_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    root_cause_category: Mapped[str] = mapped_column(String(20), default="")
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    reopen_count: Mapped[int] = mapped_column(default=0)
+
+    site = relationship("Site")
+    location = relationship("Location")
+    type = relationship("IncidentType", lazy="joined")
+    reporter = relationship("User", foreign_keys=[reporter_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
+
+    __table_args__ = (
+        Index("ix_incident_site_status", "site_id", "status"),
+        Index("ix_incident_site_created", "site_id", "created_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

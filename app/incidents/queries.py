@@ -1,0 +1,70 @@
+"""Read-side queries for incidents, each scoped to what the user may see."""
+
+from flask import abort
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.core.models import utcnow
+from app.extensions import db
+from app.incidents.models import OPEN_STATUSES, Incident, IncidentType
+from app.sites.queries import scope
+
+
+def sees_all_of_site(user) -> bool:
+    """Staff see what they reported or were given; every other role sees its sites' incidents."""
+    return bool(user.role_set - {"staff"})
+
+
+def visible(statement, user):
+    statement = scope(statement, user, Incident.site_id)
+    if not sees_all_of_site(user):
+        statement = statement.where(or_(Incident.reporter_id == user.id,
+                                        Incident.assignee_id == user.id))
+    return statement
+
+
+def incident_list(user, *, search="", status="", type_id=None, severity="", site_id=None,
+                  assignee_id=None, overdue=False, location_id=None):
+    statement = (select(Incident)
+                 .options(joinedload(Incident.site), joinedload(Incident.location),
+                          joinedload(Incident.assignee))
+                 .order_by(Incident.created_at.desc(), Incident.id.desc()))
+    if search:
+        pattern = f"%{search}%"
+        statement = statement.where(or_(Incident.reference.ilike(pattern),
+                                        Incident.description.ilike(pattern)))
+    if status == "open":
+        statement = statement.where(Incident.status.in_(OPEN_STATUSES))
+    elif status:
+        statement = statement.where(Incident.status == status)
+    if type_id:
+        statement = statement.where(Incident.type_id == type_id)
+    if severity:
+        statement = statement.where(Incident.severity == severity)
+    if site_id:
+        statement = statement.where(Incident.site_id == site_id)
+    if assignee_id:
+        statement = statement.where(Incident.assignee_id == assignee_id)
+    if location_id:
+        statement = statement.where(Incident.location_id == location_id)
+    if overdue:
+        statement = statement.where(Incident.status.in_(OPEN_STATUSES),
+                                    Incident.due_at.is_not(None), Incident.due_at < utcnow())
+    return visible(statement, user)
+
+
+def get_incident(user, incident_id: int) -> Incident:
+    incident = db.session.scalar(visible(select(Incident).where(Incident.id == incident_id),
+                                         user))
+    if incident is None:
+        abort(404)
+    return incident
+
+
+def active_types():
+    return select(IncidentType).where(IncidentType.active).order_by(IncidentType.position,
+                                                                    IncidentType.id)
+
+
+def all_types():
+    return select(IncidentType).order_by(IncidentType.position, IncidentType.id)

@@ -1,0 +1,329 @@
+import uuid
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.actions import queries as action_queries
+from app.auth.models import User
+from app.core.attachments import UploadError, attachments_for
+from app.core.forms import PhotoForm
+from app.core.i18n import local_to_utc, utc_to_local
+from app.core.idempotency import idempotent
+from app.core.models import utcnow
+from app.core.pagination import paginate
+from app.core.params import int_arg, text_arg
+from app.core.permissions import requires, user_can
+from app.core.render import render_page
+from app.core.timeline import events_of
+from app.extensions import db
+from app.incidents import bp, queries, services
+from app.incidents.forms import (
+    CommentForm,
+    ReportForm,
+    StatusForm,
+    TriageForm,
+    TypeEditForm,
+    TypeForm,
+)
+from app.incidents.models import (
+    PRIORITY_LABELS,
+    ROOT_CAUSE_LABELS,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    IncidentType,
+)
+from app.sites import queries as site_queries
+from app.sites.models import Location, Site
+
+LABELS = {"severity_labels": SEVERITY_LABELS, "status_labels": STATUS_LABELS,
+          "priority_labels": PRIORITY_LABELS, "root_cause_labels": ROOT_CAUSE_LABELS}
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+def _location_choices(site_id: int | None):
+    choices = [("", _("Not at a listed location"))]
+    if site_id:
+        rows = db.session.scalars(site_queries.location_list(current_user, site_id=site_id))
+        choices += [(str(loc.public_id), f"{loc.code} · {loc.name} ({loc.area.name})")
+                    for loc in rows]
+    return choices
+
+
+def _prepare_report_form(form: ReportForm, location: Location | None) -> None:
+    sites = db.session.execute(site_queries.site_options(current_user)).all()
+    form.site.choices = [(site.id, site.name) for site in sites]
+    form.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
+    if request.method == "GET":
+        form.site.data = location.site_id if location else (sites[0].id if sites else None)
+        if location:
+            form.location.data = str(location.public_id)
+    form.location.choices = _location_choices(form.site.data)
+
+
+def _location_from_args() -> Location | None:
+    """?location=<public id> from a location's page or QR label; ignored when not visible."""
+    public_id = _as_uuid(text_arg("location", 40))
+    if public_id is None:
+        return None
+    location = db.session.scalar(select(Location).where(Location.public_id == public_id))
+    return location if location and current_user.can_see_site(location.site_id) else None
+
+
+def _chosen_site(site_id: int | None) -> Site | None:
+    if site_id and current_user.can_see_site(site_id):
+        return db.session.get(Site, site_id)
+    return None
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@requires("incidents.report")
+@idempotent
+def report():
+    location = _location_from_args()
+    form = ReportForm()
+    _prepare_report_form(form, location)
+    site = _chosen_site(form.site.data)
+    if request.method == "GET" and site is not None:
+        form.occurred_at.data = utc_to_local(utcnow(), site.timezone).replace(second=0,
+                                                                             microsecond=0)
+    if form.validate_on_submit():
+        incident = _submit_report(form, site)
+        if incident is not None:
+            flash(_("Reported as %(reference)s. Thank you.", reference=incident.reference),
+                  "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id,
+                                    reported=1), 303)
+    return render_page("incidents/report.html", form=form, location=location,
+                       status=422 if form.errors else 200, **LABELS)
+
+
+def _submit_report(form: ReportForm, site):
+    if site is None:
+        form.site.errors.append(_("Choose one of your sites."))
+        return None
+    location = None
+    if form.location.data:
+        public_id = _as_uuid(form.location.data)
+        location = db.session.scalar(select(Location).where(
+            Location.public_id == public_id, Location.site_id == site.id)) if public_id else None
+        if location is None:
+            form.location.errors.append(_("Choose a location of this site."))
+            return None
+    incident_type = db.session.get(IncidentType, form.type.data)
+    photos = [f for f in (form.photos.data or []) if f and f.filename]
+    try:
+        return services.report(
+            site=site, incident_type=incident_type, severity=form.severity.data,
+            occurred_at=local_to_utc(form.occurred_at.data, site.timezone),
+            description=form.description.data, location=location,
+            people_involved=form.people_involved.data,
+            immediate_action=form.immediate_action.data, photos=photos, by=current_user)
+    except UploadError as error:
+        form.photos.errors.append(_("%(problem)s Choose the photos again.", problem=str(error)))
+        return None
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+@bp.route("/report/locations")
+@requires("incidents.report")
+def report_locations():
+    """The location menu for another site (htmx swaps it when the site changes)."""
+    form = ReportForm(formdata=None)
+    site = _chosen_site(int_arg("site"))
+    form.location.choices = _location_choices(site.id if site else None)
+    return render_page("incidents/_location_field.html", form=form)
+
+
+# --- lists and the incident page ----------------------------------------------------------------
+
+@bp.route("/")
+@requires("incidents.view")
+def index():
+    filters = {
+        "search": text_arg("q"),
+        "status": text_arg("status") if text_arg("status") in (*STATUSES, "open") else "",
+        "type_id": int_arg("type"),
+        "severity": text_arg("severity") if text_arg("severity") in SEVERITIES else "",
+        "site_id": int_arg("site"),
+        "assignee_id": int_arg("assignee"),
+        "overdue": text_arg("overdue") == "1",
+    }
+    page = paginate(queries.incident_list(current_user, **filters))
+    return render_page("incidents/index.html", "incident_results", page=page, filters=filters,
+                       types=db.session.scalars(queries.all_types()).all(),
+                       sites=db.session.execute(site_queries.site_options(current_user)).all(),
+                       statuses=STATUSES, severities=SEVERITIES, now=utcnow(), **LABELS)
+
+
+def _detail_context(incident, *, triage_form=None, status_form=None, comment_form=None,
+                    photo_form=None):
+    manager = user_can(current_user, "incidents.triage")
+    context = {
+        "incident": incident,
+        "photos": db.session.scalars(attachments_for("incident", incident.id)).all(),
+        "events": db.session.scalars(events_of("incident", incident.id)).all(),
+        "actions": db.session.scalars(action_queries.actions_of_source(
+            "incident", incident.id)).all(),
+        "moves": services.allowed_moves(current_user, incident),
+        "manager": manager,
+        "status_form": status_form or StatusForm(formdata=None),
+        "comment_form": comment_form or CommentForm(formdata=None),
+        "photo_form": photo_form or PhotoForm(formdata=None),
+        "now": utcnow(),
+        **LABELS,
+    }
+    if manager:
+        context["triage_form"] = triage_form or _triage_form(incident, formdata=None)
+    return context
+
+
+def _triage_form(incident, formdata=...):
+    kwargs = {} if formdata is ... else {"formdata": formdata}
+    form = TriageForm(data={
+        "severity": incident.severity, "priority": incident.priority,
+        "category": incident.category, "assignee": incident.assignee_id,
+        "assigned_team": incident.assigned_team,
+        "due_at": utc_to_local(incident.due_at, incident.site.timezone)
+        if incident.due_at else None}, **kwargs)
+    suggestions = services.suggested_assignees(incident)
+    form.assignee.choices = [("", _("Nobody yet"))] + [
+        (user.id, _("%(name)s · %(count)d open", name=user.name, count=count)
+         + (" ★" if skilled else "")) for user, skilled, count in suggestions]
+    return form
+
+
+@bp.route("/<int:incident_id>")
+@requires("incidents.view")
+def detail(incident_id: int):
+    incident = queries.get_incident(current_user, incident_id)
+    return render_page("incidents/detail.html", "incident_timeline",
+                       just_reported=request.args.get("reported") == "1",
+                       **_detail_context(incident))
+
+
+@bp.route("/<int:incident_id>/triage", methods=["POST"])
+@requires("incidents.triage")
+def triage(incident_id: int):
+    incident = queries.get_incident(current_user, incident_id)
+    form = _triage_form(incident)
+    if form.validate_on_submit():
+        assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+        services.triage(
+            incident, severity=form.severity.data, priority=form.priority.data,
+            category=form.category.data, assignee=assignee,
+            assigned_team=form.assigned_team.data,
+            due_at=local_to_utc(form.due_at.data, incident.site.timezone)
+            if form.due_at.data else None, by=current_user)
+        flash(_("Triage saved."), "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    return render_page("incidents/detail.html", status=422,
+                       **_detail_context(incident, triage_form=form))
+
+
+@bp.route("/<int:incident_id>/status", methods=["POST"])
+@requires("incidents.view")
+def change_status(incident_id: int):
+    incident = queries.get_incident(current_user, incident_id)
+    form = StatusForm()
+    to_status = (request.form.get("to") or "")[:30]
+    if form.validate_on_submit():
+        try:
+            services.change_status(incident, to_status, by=current_user, note=form.note.data,
+                                   root_cause_category=form.root_cause_category.data,
+                                   root_cause=form.root_cause.data)
+        except services.IncidentError as error:
+            getattr(form, error.field or "note").errors.append(str(error))
+        else:
+            flash(_("%(reference)s is now: %(status)s", reference=incident.reference,
+                    status=STATUS_LABELS[incident.status]), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    return render_page("incidents/detail.html", status=422,
+                       **_detail_context(incident, status_form=form))
+
+
+@bp.route("/<int:incident_id>/comments", methods=["POST"])
+@requires("incidents.view")
+@idempotent
+def comment(incident_id: int):
+    incident = queries.get_incident(current_user, incident_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        services.comment(incident, text=form.text.data, by=current_user)
+        return redirect(url_for("incidents.detail", incident_id=incident.id) + "#timeline", 303)
+    return render_page("incidents/detail.html", status=422,
+                       **_detail_context(incident, comment_form=form))
+
+
+@bp.route("/<int:incident_id>/photos", methods=["POST"])
+@requires("incidents.view")
+@idempotent
+def add_photo(incident_id: int):
+    incident = queries.get_incident(current_user, incident_id)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            services.add_photo(incident, form.photo.data, by=current_user)
+        except UploadError as error:
+            form.photo.errors.append(str(error))
+        else:
+            flash(_("Photo added."), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    return render_page("incidents/detail.html", status=422,
+                       **_detail_context(incident, photo_form=form))
+
+
+# --- incident types (administrators) -------------------------------------------------------------
+
+@bp.route("/types")
+@requires("incidents.types")
+def types():
+    return render_page("incidents/types.html",
+                       types=db.session.scalars(queries.all_types()).all())
+
+
+@bp.route("/types/new", methods=["GET", "POST"])
+@requires("incidents.types")
+def type_new():
+    form = TypeForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(select(IncidentType.id).filter_by(code=form.code.data))
+        if exists:
+            form.code.errors.append(_("Another type uses this code."))
+        else:
+            incident_type = services.save_type(None, by=current_user, **_type_fields(form))
+            flash(_("Type %(name)s added.", name=incident_type.label), "success")
+            return redirect(url_for("incidents.types"), 303)
+    return render_page("incidents/type_form.html", form=form, incident_type=None,
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/types/<int:type_id>/edit", methods=["GET", "POST"])
+@requires("incidents.types")
+def type_edit(type_id: int):
+    incident_type = db.get_or_404(IncidentType, type_id)
+    form = TypeEditForm(obj=incident_type)
+    if form.validate_on_submit():
+        services.save_type(incident_type, by=current_user, **_type_fields(form))
+        flash(_("Type %(name)s saved.", name=incident_type.label), "success")
+        return redirect(url_for("incidents.types"), 303)
+    return render_page("incidents/type_form.html", form=form, incident_type=incident_type,
+                       status=422 if form.errors else 200)
+
+
+def _type_fields(form) -> dict:
+    fields = {name: getattr(form, name).data for name in (
+        "name", "name_zh", "is_complaint", "skill_role", "emergency_procedure", "active")}
+    if getattr(form, "code", None) is not None:
+        fields["code"] = form.code.data
+    return fields
