@@ -106,6 +106,17 @@ def purge(days: int) -> None:
     click.echo(f"Removed {sessions} expired sessions and {keys} idempotency keys.")
 
 
+@click.command("sla-check")
+@with_appcontext
+def sla_check() -> None:
+    """Tell supervisors about SLA clocks that ran out (run every few minutes, e.g. cron)."""
+    from app.incidents.services import check_breaches
+
+    breached = check_breaches()
+    db.session.commit()
+    click.echo(f"{breached} SLA breaches reported.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_admin, backup, purge):
+    for command in (seed_demo, create_admin, backup, purge, sla_check):
         app.cli.add_command(command)

@@ -74,4 +74,57 @@ def seed(scale: int = 1) -> list:
         users.append(auth_services.create_user(username=username, name=name,
                                                password=DEMO_PASSWORD, roles=roles,
                                                sites=assigned, by=admin))
+    _demo_incidents(sites[0], {user.username: user for user in users})
     return users
+
+
+INCIDENTS = [
+    # (type, severity, location code, description, reporter, handled to)
+    ("equipment_failure", "high", "PR-01", "Chiller 2 tripped on high pressure; the food "
+     "court is getting warm.", "staff", "resolved"),
+    ("hygiene", "low", "FC-02", "Dish washer drain blocked, standing water on the floor.",
+     "inspector", "in_progress"),
+    ("customer_complaint", "medium", "LOB-02", "Visitor waited 20 minutes at reception "
+     "without being served.", "staff", "acknowledged"),
+    ("near_miss", "medium", "CP-01", "Car reversed past the stop line near a pedestrian.",
+     "technician", "reported"),
+]
+
+
+def _demo_incidents(site, people) -> None:
+    """A few incidents in different states, and the corrective action of the first one."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from app.actions import services as action_services
+    from app.core.models import utcnow
+    from app.extensions import db
+    from app.incidents import services as incident_services
+    from app.incidents.models import IncidentType
+    from app.sites.models import Location
+
+    supervisor, technician = people["supervisor"], people["technician"]
+    for code, severity, where, text, reporter, handled_to in INCIDENTS:
+        incident = incident_services.report(
+            site=site, severity=severity, description=text, by=people[reporter],
+            incident_type=db.session.scalar(select(IncidentType).filter_by(code=code)),
+            location=db.session.scalar(select(Location).filter_by(site_id=site.id, code=where)),
+            occurred_at=utcnow() - timedelta(hours=3))
+        if handled_to == "reported":
+            continue
+        incident_services.triage(incident, severity=severity, priority=2, category="",
+                                 assignee=technician, assigned_team="technician",
+                                 due_at=utcnow() + timedelta(hours=8), by=supervisor)
+        for status in ("acknowledged", "in_progress", "resolved"):
+            incident_services.change_status(
+                incident, status, by=technician,
+                note="Reset the chiller, replaced the pressure switch." if status == "resolved"
+                else "")
+            if status == handled_to:
+                break
+        if handled_to == "resolved":
+            action_services.raise_action(
+                incident, site_id=site.id, title="Add the chiller pressure switch to the "
+                "monthly PM checklist", owner=technician, due_date=date.today() + timedelta(7),
+                priority=2, by=supervisor)

@@ -3,14 +3,17 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    DecimalField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
-from wtforms.validators import Optional, Regexp
+from wtforms.validators import NumberRange, Optional, Regexp
 
-from app.core.fields import length, optional_record_id, record_id, required
+from app.core.fields import MultiCheckboxField, length, optional_record_id, record_id, required
 from app.core.forms import Form, IdempotentForm
 from app.core.permissions import ROLE_LABELS, ROLES
 from app.incidents.models import (
@@ -91,3 +94,36 @@ class TypeForm(Form):
 
 class TypeEditForm(TypeForm):
     code = None
+
+
+class PauseForm(Form):
+    reason = StringField(_l("Waiting for"), validators=[required(), length(200)],
+                         description=_l("For example: the customer's answer, a spare part."))
+
+
+WEEKDAYS = [("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")),
+            ("3", _l("Thursday")), ("4", _l("Friday")), ("5", _l("Saturday")),
+            ("6", _l("Sunday"))]
+
+
+def sla_form_class():
+    """The SLA settings form: per severity, minutes to acknowledge and hours to resolve."""
+
+    class SlaForm(Form):
+        days = MultiCheckboxField(_l("Working days"), choices=WEEKDAYS)
+        opens = TimeField(_l("Opens"), validators=[required()])
+        closes = TimeField(_l("Closes"), validators=[required()])
+
+    for severity in SEVERITIES:
+        label = SEVERITY_LABELS[severity]
+        setattr(SlaForm, f"{severity}_ack", IntegerField(
+            _l("%(severity)s: acknowledge within (minutes)", severity=label),
+            validators=[required(), NumberRange(1, 60 * 24 * 30,
+                                                message=_l("Between 1 and 43200."))]))
+        setattr(SlaForm, f"{severity}_resolve", DecimalField(
+            _l("%(severity)s: resolve within (hours)", severity=label), places=1,
+            validators=[required(), NumberRange(0.1, 24 * 365,
+                                                message=_l("Between 0.1 and 8760."))]))
+        setattr(SlaForm, f"{severity}_business", BooleanField(
+            _l("%(severity)s: count business hours only", severity=label)))
+    return SlaForm

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, time
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -86,6 +86,17 @@ class Incident(PublicIdMixin, TimestampMixin, db.Model):
     root_cause_category: Mapped[str] = mapped_column(String(20), default="")
     root_cause: Mapped[str] = mapped_column(Text, default="")
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # SLA: the targets in force when it was reported (or re-triaged), and the clock.
+    ack_target_minutes: Mapped[int | None]
+    resolve_target_minutes: Mapped[int | None]
+    sla_business_hours: Mapped[bool] = mapped_column(default=False)
+    ack_due_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    paused_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0)
+    pause_reason: Mapped[str] = mapped_column(String(200), default="")
+    ack_breach_notified: Mapped[bool] = mapped_column(default=False)
+    resolve_breach_notified: Mapped[bool] = mapped_column(default=False)
 
     site = relationship("Site")
     location = relationship("Location")
@@ -101,3 +112,32 @@ class Incident(PublicIdMixin, TimestampMixin, db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+# Default targets when a site has no policy for a severity: (minutes to acknowledge,
+# minutes to resolve, counted in business hours only).
+DEFAULT_SLA = {"critical": (15, 4 * 60, False), "high": (60, 8 * 60, False),
+               "medium": (4 * 60, 3 * 24 * 60, True), "low": (8 * 60, 5 * 24 * 60, True)}
+
+
+class SlaPolicy(TimestampMixin, db.Model):
+    """What a site promises per severity: acknowledge within, resolve within."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    severity: Mapped[str] = mapped_column(String(10))
+    ack_minutes: Mapped[int]
+    resolve_minutes: Mapped[int]
+    business_hours: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (db.UniqueConstraint("site_id", "severity"),)
+
+
+class BusinessHours(TimestampMixin, db.Model):
+    """A site's working week, for SLA clocks that only run in business hours."""
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    days: Mapped[str] = mapped_column(String(20), default="0,1,2,3,4")  # 0 = Monday
+    opens: Mapped[time] = mapped_column(default=time(8, 0))
+    closes: Mapped[time] = mapped_column(default=time(18, 0))

@@ -1,7 +1,7 @@
 """Reporting and handling incidents. Plain functions: no request, no flash, no commit."""
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -11,7 +11,16 @@ from app.core import attachments, audit, notifications, timeline
 from app.core.models import utcnow
 from app.core.references import next_reference
 from app.extensions import db
-from app.incidents.models import OPEN_STATUSES, ROOT_CAUSES, Incident, IncidentType
+from app.incidents import sla
+from app.incidents.models import (
+    DEFAULT_SLA,
+    OPEN_STATUSES,
+    ROOT_CAUSES,
+    BusinessHours,
+    Incident,
+    IncidentType,
+    SlaPolicy,
+)
 
 TRIAGE_FIELDS = ("severity", "priority", "category", "assignee_id", "assigned_team", "due_at")
 TYPE_FIELDS = ("code", "name", "name_zh", "is_complaint", "skill_role", "emergency_procedure",
@@ -65,6 +74,7 @@ def report(*, site, incident_type: IncidentType, severity: str, occurred_at: dat
         immediate_action=(immediate_action or "").strip(), reporter_id=by.id)
     db.session.add(incident)
     db.session.flush()
+    apply_sla(incident)
     for photo in photos:
         attachments.save_image(photo, entity_type="incident", entity_id=incident.id,
                                site_id=site.id, by=by)
@@ -99,7 +109,10 @@ def triage(incident: Incident, *, severity: str, priority: int | None, category:
            assignee, assigned_team: str, due_at: datetime | None, by) -> None:
     before = audit.snapshot(incident, TRIAGE_FIELDS)
     previous_assignee = incident.assignee_id
+    severity_changed = severity != incident.severity
     incident.severity, incident.priority = severity, priority
+    if severity_changed:
+        apply_sla(incident)  # the promise of the new severity, counted from the report
     incident.category = (category or "").strip()
     incident.assignee_id = getattr(assignee, "id", None)
     incident.assigned_team = assigned_team or ""
@@ -150,6 +163,8 @@ def change_status(incident: Incident, to_status: str, *, by, note: str = "",
                 field="root_cause")
     now = utcnow()
     before = incident.status
+    if to_status in ("resolved", "closed") and incident.paused_at is not None:
+        resume(incident, by=by)
     incident.acknowledged_at = incident.acknowledged_at or now  # any move acknowledges it
     if to_status == "resolved":
         incident.resolved_at, incident.resolution = now, note
@@ -174,6 +189,7 @@ def _reopen(incident: Incident, *, note: str, by) -> None:
     incident.status = "in_progress"
     incident.reopen_count += 1
     incident.resolved_at = incident.closed_at = None
+    incident.resolve_breach_notified = False
     timeline.add_event(incident, "reopened", by=by, text=note, from_status=before,
                        to_status="in_progress")
     audit.record(by, "update", incident, summary=incident.reference,
@@ -218,3 +234,161 @@ def save_type(incident_type: IncidentType | None, *, by, **fields) -> IncidentTy
         audit.record(by, "create" if creating else "update", incident_type,
                      summary=incident_type.label, before=old or None, after=new)
     return incident_type
+
+
+# --- service levels -------------------------------------------------------------------------
+
+AT_RISK_SHARE = 0.2  # less than a fifth of the time left: the timer stands out
+
+notifications.register("sla_breached", _l("SLA breached on %(reference)s: %(what)s"))
+SLA_WHAT = {"ack": _l("not acknowledged in time"), "resolve": _l("not resolved in time")}
+
+
+def policy_for(site_id: int, severity: str) -> tuple[int, int, bool]:
+    """(minutes to acknowledge, minutes to resolve, business hours only) for a site."""
+    policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.site_id == site_id,
+                                                       SlaPolicy.severity == severity))
+    if policy is None:
+        return DEFAULT_SLA[severity]
+    return policy.ack_minutes, policy.resolve_minutes, policy.business_hours
+
+
+def calendar_for(incident: Incident) -> sla.Calendar:
+    if not incident.sla_business_hours:
+        return sla.Calendar()
+    hours = db.session.get(BusinessHours, incident.site_id) or BusinessHours(
+        days="0,1,2,3,4", opens=time(8), closes=time(18))
+    days = frozenset(int(d) for d in hours.days.split(",") if d.strip().isdigit())
+    return sla.Calendar(timezone=incident.site.timezone, days=days, start=hours.opens,
+                        end=hours.closes, always=not days)
+
+
+def apply_sla(incident: Incident) -> None:
+    """Targets from the site's policy for the incident's severity, and the due times."""
+    ack, resolve, business = policy_for(incident.site_id, incident.severity)
+    incident.ack_target_minutes, incident.resolve_target_minutes = ack, resolve
+    incident.sla_business_hours = business
+    incident.ack_breach_notified = incident.resolve_breach_notified = False
+    _recompute_due(incident)
+
+
+def _recompute_due(incident: Incident) -> None:
+    """Due = the start plus the target plus the working time spent paused."""
+    calendar = calendar_for(incident)
+    start = incident.created_at or utcnow()
+
+    def due(minutes: int | None):
+        if minutes is None:
+            return None
+        moment = sla.add_business_seconds(calendar, start, minutes * 60 + incident.paused_seconds)
+        return moment.replace(tzinfo=None)
+
+    incident.ack_due_at = due(incident.ack_target_minutes)
+    incident.resolve_due_at = due(incident.resolve_target_minutes)
+
+
+def pause(incident: Incident, *, reason: str, by) -> None:
+    """Stop the clock while waiting for the customer or for parts."""
+    reason = (reason or "").strip()
+    if not incident.is_open or incident.paused_at is not None:
+        raise IncidentError(_l("The clock of this incident cannot be paused now."))
+    if not reason:
+        raise IncidentError(_l("Say what you are waiting for."), field="reason")
+    incident.paused_at, incident.pause_reason = utcnow(), reason[:200]
+    timeline.add_event(incident, "paused", by=by, text=reason)
+
+
+def resume(incident: Incident, *, by) -> None:
+    if incident.paused_at is None:
+        raise IncidentError(_l("The clock is not paused."))
+    now = utcnow()
+    incident.paused_seconds += int(sla.business_seconds(calendar_for(incident),
+                                                        incident.paused_at, now))
+    incident.paused_at, incident.pause_reason = None, ""
+    _recompute_due(incident)
+    timeline.add_event(incident, "resumed", by=by)
+
+
+def timer(incident: Incident, which: str, now: datetime) -> dict:
+    """One SLA clock for display: state (met, breached, at_risk, running, paused), due."""
+    due = incident.ack_due_at if which == "ack" else incident.resolve_due_at
+    done = incident.acknowledged_at if which == "ack" else incident.resolved_at
+    target = incident.ack_target_minutes if which == "ack" else incident.resolve_target_minutes
+    if due is None:
+        return {"state": "none", "due": None}
+    if done is not None:
+        return {"state": "met" if done <= due else "breached", "due": due, "done": done}
+    if incident.paused_at is not None:
+        return {"state": "paused", "due": None, "since": incident.paused_at}
+    if now > due:
+        return {"state": "breached", "due": due}
+    left = sla.business_seconds(calendar_for(incident), now, due)
+    at_risk = target and left < AT_RISK_SHARE * target * 60
+    return {"state": "at_risk" if at_risk else "running", "due": due}
+
+
+def check_breaches(now: datetime | None = None) -> int:
+    """Tell site supervisors (once) of every clock that ran out; returns how many breached.
+
+    Run every few minutes (`flask sla-check`): a breach is news whether or not anyone opens
+    a page.
+    """
+    now = now or utcnow()
+    breached = 0
+    candidates = db.session.scalars(select(Incident).where(
+        Incident.status.in_(OPEN_STATUSES), Incident.paused_at.is_(None),
+        ((Incident.acknowledged_at.is_(None) & ~Incident.ack_breach_notified
+          & (Incident.ack_due_at < now))
+         | (~Incident.resolve_breach_notified & (Incident.resolve_due_at < now)))))
+    for incident in candidates:
+        for which, flag in (("ack", "ack_breach_notified"), ("resolve", "resolve_breach_notified")):
+            state = timer(incident, which, now)["state"]
+            if state != "breached" or getattr(incident, flag):
+                continue
+            setattr(incident, flag, True)
+            breached += 1
+            timeline.add_event(incident, "sla_breached", data={"clock": which})
+            notifications.notify(site_supervisors(incident.site_id), "sla_breached",
+                                 link=_link(incident), reference=incident.reference,
+                                 what=str(SLA_WHAT[which]))
+    return breached
+
+
+def save_sla_settings(site, *, policies: dict, days: str, opens: time, closes: time,
+                      by) -> None:
+    """policies: severity -> (ack minutes, resolve minutes, business hours only)."""
+    for severity, (ack, resolve, business) in policies.items():
+        policy = db.session.scalar(select(SlaPolicy).where(
+            SlaPolicy.site_id == site.id, SlaPolicy.severity == severity))
+        if policy is None:
+            policy = SlaPolicy(site_id=site.id, severity=severity)
+            db.session.add(policy)
+        policy.ack_minutes, policy.resolve_minutes = ack, resolve
+        policy.business_hours = business
+    hours = db.session.get(BusinessHours, site.id)
+    if hours is None:
+        hours = BusinessHours(site_id=site.id)
+        db.session.add(hours)
+    hours.days, hours.opens, hours.closes = days, opens, closes
+    db.session.flush()
+    audit.record(by, "update", site, summary=f"SLA {site.name}",
+                 after={"policies": {k: list(v) for k, v in policies.items()},
+                        "business_hours": f"{days} {opens:%H:%M}-{closes:%H:%M}"})
+
+
+def sla_flag(incident: Incident, now: datetime) -> str:
+    """For lists, without a query per row: breached, at_risk, paused or "" (wall-clock time
+    stands in for business time in the at-risk estimate)."""
+    if not incident.is_open:
+        return ""
+    if incident.paused_at is not None:
+        return "paused"
+    dues = [(due, target) for due, target, done in (
+        (incident.ack_due_at, incident.ack_target_minutes, incident.acknowledged_at),
+        (incident.resolve_due_at, incident.resolve_target_minutes, None)) if due and not done]
+    if any(now > due for due, _target in dues):
+        return "breached"
+    if any(target and (due - now).total_seconds() < AT_RISK_SHARE * target * 60
+           for due, target in dues):
+        return "at_risk"
+    return ""

@@ -1,6 +1,8 @@
 import uuid
+from datetime import time
+from decimal import Decimal
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,11 +23,13 @@ from app.extensions import db
 from app.incidents import bp, queries, services
 from app.incidents.forms import (
     CommentForm,
+    PauseForm,
     ReportForm,
     StatusForm,
     TriageForm,
     TypeEditForm,
     TypeForm,
+    sla_form_class,
 )
 from app.incidents.models import (
     PRIORITY_LABELS,
@@ -34,6 +38,7 @@ from app.incidents.models import (
     SEVERITY_LABELS,
     STATUS_LABELS,
     STATUSES,
+    BusinessHours,
     IncidentType,
 )
 from app.sites import queries as site_queries
@@ -163,13 +168,18 @@ def index():
     return render_page("incidents/index.html", "incident_results", page=page, filters=filters,
                        types=db.session.scalars(queries.all_types()).all(),
                        sites=db.session.execute(site_queries.site_options(current_user)).all(),
-                       statuses=STATUSES, severities=SEVERITIES, now=utcnow(), **LABELS)
+                       statuses=STATUSES, severities=SEVERITIES, now=utcnow(),
+                       sla_flag=services.sla_flag, **LABELS)
 
 
 def _detail_context(incident, *, triage_form=None, status_form=None, comment_form=None,
-                    photo_form=None):
+                    photo_form=None, pause_form=None):
     manager = user_can(current_user, "incidents.triage")
+    now = utcnow()
     context = {
+        "timers": {which: services.timer(incident, which, now) for which in ("ack", "resolve")},
+        "may_pause": manager or services.is_handler(current_user, incident),
+        "pause_form": pause_form or PauseForm(formdata=None),
         "incident": incident,
         "photos": db.session.scalars(attachments_for("incident", incident.id)).all(),
         "events": db.session.scalars(events_of("incident", incident.id)).all(),
@@ -327,3 +337,73 @@ def _type_fields(form) -> dict:
     if getattr(form, "code", None) is not None:
         fields["code"] = form.code.data
     return fields
+
+
+# --- service levels ------------------------------------------------------------------------------
+
+@bp.route("/<int:incident_id>/pause", methods=["POST"])
+@requires("incidents.view")
+def pause(incident_id: int):
+    incident = queries.get_incident(current_user, incident_id)
+    if not (services.is_handler(current_user, incident) or
+            user_can(current_user, "incidents.triage")):
+        abort(403)
+    form = PauseForm()
+    if form.validate_on_submit():
+        try:
+            services.pause(incident, reason=form.reason.data, by=current_user)
+        except services.IncidentError as error:
+            form.reason.errors.append(str(error))
+        else:
+            flash(_("The SLA clock is paused."), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    return render_page("incidents/detail.html", status=422,
+                       **_detail_context(incident, pause_form=form))
+
+
+@bp.route("/<int:incident_id>/resume", methods=["POST"])
+@requires("incidents.view")
+def resume(incident_id: int):
+    incident = queries.get_incident(current_user, incident_id)
+    if not (services.is_handler(current_user, incident) or
+            user_can(current_user, "incidents.triage")):
+        abort(403)
+    try:
+        services.resume(incident, by=current_user)
+    except services.IncidentError as error:
+        flash(str(error), "warning")
+    else:
+        flash(_("The SLA clock runs again."), "success")
+    return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+
+
+def _sla_data(site) -> dict:
+    data = {}
+    for severity in SEVERITIES:
+        ack, resolve, business = services.policy_for(site.id, severity)
+        data |= {f"{severity}_ack": ack, f"{severity}_resolve": Decimal(resolve) / 60,
+                 f"{severity}_business": business}
+    hours = db.session.get(BusinessHours, site.id)
+    hours = hours or BusinessHours(days="0,1,2,3,4", opens=time(8), closes=time(18))
+    data |= {"days": hours.days.split(","), "opens": hours.opens, "closes": hours.closes}
+    return data
+
+
+@bp.route("/sla/<int:site_id>", methods=["GET", "POST"])
+@requires("incidents.triage")
+def sla_settings(site_id: int):
+    site = site_queries.get_site(current_user, site_id)
+    form = sla_form_class()(data=_sla_data(site))
+    if form.validate_on_submit():
+        services.save_sla_settings(
+            site, days=",".join(sorted(form.days.data or [])), opens=form.opens.data,
+            closes=form.closes.data, by=current_user, policies={
+                severity: (getattr(form, f"{severity}_ack").data,
+                           int(getattr(form, f"{severity}_resolve").data * 60),
+                           getattr(form, f"{severity}_business").data)
+                for severity in SEVERITIES})
+        flash(_("Service levels of %(site)s saved. They apply to incidents reported from now on.",
+                site=site.name), "success")
+        return redirect(url_for("incidents.sla_settings", site_id=site.id), 303)
+    return render_page("incidents/sla.html", form=form, site=site, severities=SEVERITIES,
+                       status=422 if form.errors else 200, **LABELS)

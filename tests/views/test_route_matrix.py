@@ -41,12 +41,21 @@ POST_WITH_EMPTY_FORM = {
     "actions.comment": 422,
     "core.notification_open": 303,
     "core.notifications_read": 303,
+    "incidents.pause": 422,
+    "incidents.resume": 303,  # "not paused" is said in a message on the incident page
+    "incidents.sla_settings": 422,
+}
+# Routes whose rule is about the record, not only the role: only the handler of an incident
+# (its assignee or team) or a manager may stop its clock; the matrix user only reported it.
+RECORD_RULES = {
+    "incidents.pause": lambda role: role in ("admin", "supervisor"),
+    "incidents.resume": lambda role: role in ("admin", "supervisor"),
 }
 # Posted to every POST route: the usual required fields, empty (HTML forms send empty text).
 EMPTY_FIELDS = dict.fromkeys((
     "name", "code", "login", "password", "current_password", "new_password", "username", "area",
     "timezone", "title", "text", "note", "severity", "type", "description", "owner", "due_date",
-    "effective", "to"), "")
+    "effective", "to", "reason", "opens", "closes"), "")
 # Public GET routes and what a signed-out / signed-in person gets.
 PUBLIC_GET = {"auth.login": (200, 303), "core.health": (200, 200)}
 
@@ -116,6 +125,8 @@ def expected(app, rule, method, role) -> int:
     if role == ANONYMOUS:
         return 303
     if role not in PERMISSIONS[permission]:
+        return 403
+    if rule.endpoint in RECORD_RULES and not RECORD_RULES[rule.endpoint](role):
         return 403
     return 200 if method == "GET" else POST_WITH_EMPTY_FORM[rule.endpoint]
 
