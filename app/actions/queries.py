@@ -58,3 +58,20 @@ def get_action(user, action_id: int) -> Action:
     if action is None:
         abort(404)
     return action
+
+
+def action_figures(site_ids, today: date) -> dict:
+    """Actions overdue now, and the share of checked actions that were verified effective
+    (an action found not effective counts once per failed check)."""
+    from sqlalchemy import func
+
+    overdue = db.session.scalar(select(func.count(Action.id)).where(
+        Action.site_id.in_(site_ids), Action.status.in_(OPEN_STATUSES),
+        Action.due_date < today))
+    verified, failed_checks = db.session.execute(select(
+        func.count(Action.id).filter(Action.status == "verified"),
+        func.coalesce(func.sum(Action.reopen_count), 0)).where(
+        Action.site_id.in_(site_ids))).one()
+    checks = verified + failed_checks
+    return {"overdue": overdue,
+            "verified_effective": round(100 * verified / checks, 1) if checks else None}
