@@ -88,3 +88,18 @@ def notify(app, user, kind="incident_assigned", **params):
                              **(params or {"reference": "INC-2026-000001"}))
         db.session.commit()
         return db.session.scalar(db.select(Notification.id).order_by(Notification.id.desc()))
+
+
+def make_request(app, site, **fields):
+    """A customer request through the service; returns it and its status-link token."""
+    from app.incidents import services
+    from app.sites.models import Site
+
+    with app.app_context():
+        request_, token = services.submit_request(
+            site=db.session.get(Site, site.id), kind=fields.get("kind", "request"),
+            channel=fields.get("channel", "web"),
+            description=fields.get("description", "The tap in the toilet drips"))
+        db.session.commit()
+        request_.id  # noqa: B018
+        return request_, token

@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "incidents.types": frozenset({"admin"}),
     "actions.view": EVERYONE,  # managers: their sites' actions; others: their own
     "actions.manage": MANAGERS,
+    "requests.manage": MANAGERS,
 }
 
 

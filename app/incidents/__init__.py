@@ -8,5 +8,6 @@ from app.core.audit import label_entity
 bp = Blueprint("incidents", __name__)
 label_entity("incident", _l("incident"))
 label_entity("incidenttype", _l("incident type"))
+label_entity("servicerequest", _l("service request"))
 
-from app.incidents import panels, views  # noqa: E402,F401
+from app.incidents import panels, request_views, views  # noqa: E402,F401

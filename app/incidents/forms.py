@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     DecimalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -13,11 +14,20 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, Regexp
 
-from app.core.fields import MultiCheckboxField, length, optional_record_id, record_id, required
+from app.core.fields import (
+    MultiCheckboxField,
+    length,
+    optional_email,
+    optional_record_id,
+    record_id,
+    required,
+)
 from app.core.forms import Form, IdempotentForm
 from app.core.permissions import ROLE_LABELS, ROLES
 from app.incidents.models import (
+    CHANNEL_LABELS,
     PRIORITY_LABELS,
+    REQUEST_KINDS,
     ROOT_CAUSE_LABELS,
     ROOT_CAUSES,
     SEVERITIES,
@@ -127,3 +137,55 @@ def sla_form_class():
         setattr(SlaForm, f"{severity}_business", BooleanField(
             _l("%(severity)s: count business hours only", severity=label)))
     return SlaForm
+
+
+class PublicRequestForm(IdempotentForm):
+    """A customer's request, no account needed. `website` is a trap only robots fill in."""
+
+    kind = RadioField(_l("Is this a request or a complaint?"), default="request",
+                      choices=list(REQUEST_KINDS.items()), validators=[required()])
+    description = TextAreaField(_l("What do you need, or what went wrong?"),
+                                validators=[required(), length(3000, 5)], render_kw={"rows": 4})
+    where_text = StringField(_l("Where? (room, floor, counter)"), validators=[length(200)])
+    contact_name = StringField(_l("Your name (optional)"), validators=[length(100)],
+                               render_kw={"autocomplete": "name"})
+    contact_phone = StringField(_l("Phone (optional)"), validators=[length(40)],
+                                render_kw={"autocomplete": "tel", "type": "tel"})
+    contact_email = StringField(_l("E-mail (optional)"), validators=optional_email(),
+                                render_kw={"autocomplete": "email", "type": "email"})
+    photos = MultipleFileField(_l("Photos (optional)"),
+                               render_kw={"accept": "image/*", "multiple": True})
+    website = StringField(_l("Leave this empty"), render_kw={"autocomplete": "off",
+                                                             "tabindex": "-1"})
+    started = HiddenField()
+
+
+class StaffRequestForm(PublicRequestForm):
+    """A request received by phone, e-mail or social media, logged by staff."""
+
+    site = SelectField(_l("Site"), coerce=record_id, validators=[required()])
+    channel = SelectField(_l("Received by"), validators=[required()], choices=[
+        (c, CHANNEL_LABELS[c]) for c in ("phone", "email", "social", "walk_in")])
+    website = None
+    started = None
+
+
+class RatingForm(Form):
+    rating = RadioField(_l("How satisfied are you?"), coerce=int, validators=[required()],
+                        choices=[(5, _l("5 – very satisfied")), (4, _l("4 – satisfied")),
+                                 (3, _l("3 – neutral")), (2, _l("2 – unsatisfied")),
+                                 (1, _l("1 – very unsatisfied"))])
+    comment = TextAreaField(_l("Anything to add? (optional)"), validators=[length(2000)],
+                            render_kw={"rows": 3})
+
+
+class RequestAnswerForm(Form):
+    note = TextAreaField(_l("Answer for the customer"), validators=[required(), length(2000)],
+                         render_kw={"rows": 3},
+                         description=_l("Shown on the customer's status page."))
+
+
+class ConvertForm(Form):
+    type = SelectField(_l("Incident type"), coerce=record_id, validators=[required()])
+    severity = SelectField(_l("Severity"), choices=severity_choices, default="medium",
+                           validators=[required()])

@@ -86,6 +86,7 @@ class Incident(PublicIdMixin, TimestampMixin, db.Model):
     root_cause_category: Mapped[str] = mapped_column(String(20), default="")
     root_cause: Mapped[str] = mapped_column(Text, default="")
     reopen_count: Mapped[int] = mapped_column(default=0)
+    service_request_id: Mapped[int | None]  # the customer request it handles, if any
     # SLA: the targets in force when it was reported (or re-triaged), and the clock.
     ack_target_minutes: Mapped[int | None]
     resolve_target_minutes: Mapped[int | None]
@@ -141,3 +142,47 @@ class BusinessHours(TimestampMixin, db.Model):
     days: Mapped[str] = mapped_column(String(20), default="0,1,2,3,4")  # 0 = Monday
     opens: Mapped[time] = mapped_column(default=time(8, 0))
     closes: Mapped[time] = mapped_column(default=time(18, 0))
+
+
+CHANNELS = ("qr", "web", "phone", "email", "social", "walk_in")
+CHANNEL_LABELS = {"qr": _l("QR poster"), "web": _l("Web page"), "phone": _l("Phone"),
+                  "email": _l("E-mail"), "social": _l("Social media"),
+                  "walk_in": _l("In person")}
+REQUEST_KINDS = {"request": _l("Request"), "complaint": _l("Complaint")}
+REQUEST_STATUSES = ("new", "in_progress", "resolved", "closed", "rejected")
+REQUEST_STATUS_LABELS = {"new": _l("Received"), "in_progress": _l("Being handled"),
+                         "resolved": _l("Resolved"), "closed": _l("Closed"),
+                         "rejected": _l("Not taken up")}
+
+
+class ServiceRequest(PublicIdMixin, TimestampMixin, db.Model):
+    """A customer's request or complaint, from the public page or logged by staff."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default="request")
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    description: Mapped[str] = mapped_column(Text)
+    where_text: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    # The status link carries a secret token; only its hash is kept.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    public_note: Mapped[str] = mapped_column(Text, default="")  # shown on the status page
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id",
+                                                               ondelete="SET NULL"), index=True)
+    logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None]
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None]
+
+    site = relationship("Site")
+    location = relationship("Location")
+    incident = relationship("Incident")
+
+    __table_args__ = (Index("ix_service_request_site_status", "site_id", "status"),)

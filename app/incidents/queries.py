@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from app.core.models import utcnow
 from app.extensions import db
-from app.incidents.models import OPEN_STATUSES, Incident, IncidentType
+from app.incidents.models import OPEN_STATUSES, Incident, IncidentType, ServiceRequest
 from app.sites.queries import scope
 
 
@@ -68,3 +68,26 @@ def active_types():
 
 def all_types():
     return select(IncidentType).order_by(IncidentType.position, IncidentType.id)
+
+
+def request_list(user, *, status="", channel="", kind="", search=""):
+    statement = (select(ServiceRequest).options(joinedload(ServiceRequest.site))
+                 .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))
+    if status:
+        statement = statement.where(ServiceRequest.status == status)
+    if channel:
+        statement = statement.where(ServiceRequest.channel == channel)
+    if kind:
+        statement = statement.where(ServiceRequest.kind == kind)
+    if search:
+        pattern = f"%{search}%"
+        statement = statement.where(or_(ServiceRequest.reference.ilike(pattern),
+                                        ServiceRequest.description.ilike(pattern)))
+    return scope(statement, user, ServiceRequest.site_id)
+
+
+def get_request(user, request_id: int) -> ServiceRequest:
+    request_ = db.session.get(ServiceRequest, request_id)
+    if request_ is None or not user.can_see_site(request_.site_id):
+        abort(404)
+    return request_

@@ -1,12 +1,13 @@
 """Reporting and handling incidents. Plain functions: no request, no flash, no commit."""
 
 import re
+import secrets
 from datetime import datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.auth.models import User, user_site
+from app.auth.models import User, hash_token, user_site
 from app.core import attachments, audit, notifications, timeline
 from app.core.models import utcnow
 from app.core.references import next_reference
@@ -15,10 +16,12 @@ from app.incidents import sla
 from app.incidents.models import (
     DEFAULT_SLA,
     OPEN_STATUSES,
+    REQUEST_KINDS,
     ROOT_CAUSES,
     BusinessHours,
     Incident,
     IncidentType,
+    ServiceRequest,
     SlaPolicy,
 )
 
@@ -173,6 +176,7 @@ def change_status(incident: Incident, to_status: str, *, by, note: str = "",
         incident.root_cause_category = root_cause_category or incident.root_cause_category
         incident.root_cause = (root_cause or "").strip() or incident.root_cause
     incident.status = to_status
+    sync_request(incident)
     timeline.add_event(incident, "status", by=by, text=note, from_status=before,
                        to_status=to_status)
     audit.record(by, "update", incident, summary=incident.reference,
@@ -190,6 +194,7 @@ def _reopen(incident: Incident, *, note: str, by) -> None:
     incident.reopen_count += 1
     incident.resolved_at = incident.closed_at = None
     incident.resolve_breach_notified = False
+    sync_request(incident)
     timeline.add_event(incident, "reopened", by=by, text=note, from_status=before,
                        to_status="in_progress")
     audit.record(by, "update", incident, summary=incident.reference,
@@ -392,3 +397,90 @@ def sla_flag(incident: Incident, now: datetime) -> str:
            for due, target in dues):
         return "at_risk"
     return ""
+
+
+# --- service requests from customers -------------------------------------------------------
+
+notifications.register("request_received", _l("New %(what)s %(reference)s from a customer"))
+
+
+def submit_request(*, site, kind: str, channel: str, description: str, where_text: str = "",
+                   location=None, contact_name: str = "", contact_phone: str = "",
+                   contact_email: str = "", photos=(), by=None) -> tuple[ServiceRequest, str]:
+    """Record a request; returns it and the secret token of its status link."""
+    token = secrets.token_urlsafe(24)
+    request_ = ServiceRequest(
+        reference=next_reference("SR"), site_id=site.id, kind=kind, channel=channel,
+        description=description.strip(), where_text=(where_text or "").strip(),
+        location_id=getattr(location, "id", None), contact_name=(contact_name or "").strip(),
+        contact_phone=(contact_phone or "").strip(), contact_email=(contact_email or "").strip(),
+        token_hash=hash_token(token), logged_by_id=getattr(by, "id", None))
+    db.session.add(request_)
+    db.session.flush()
+    for photo in photos:
+        attachments.save_image(photo, entity_type="servicerequest", entity_id=request_.id,
+                               site_id=site.id, by=by)
+    audit.record(by, "create", request_, summary=request_.reference)
+    notifications.notify(site_supervisors(site.id), "request_received", exclude=by,
+                         link=f"/incidents/requests/{request_.id}",
+                         reference=request_.reference, what=str(REQUEST_KINDS[kind]).lower())
+    return request_, token
+
+
+def request_by_token(token: str) -> ServiceRequest | None:
+    return db.session.scalar(select(ServiceRequest).where(
+        ServiceRequest.token_hash == hash_token(token)))
+
+
+def convert_to_incident(request_: ServiceRequest, *, incident_type: IncidentType,
+                        severity: str, by) -> Incident:
+    """Handle the request as an incident: its photos stay with the request and show there."""
+    if request_.incident_id is not None or request_.status not in ("new",):
+        raise IncidentError(_l("This request is already being handled."))
+    where = f"\n\n{request_.where_text}" if request_.where_text else ""
+    incident = report(site=request_.site, incident_type=incident_type, severity=severity,
+                      occurred_at=request_.created_at, location=request_.location,
+                      description=f"{request_.description}{where}", by=by)
+    incident.service_request_id = request_.id
+    request_.incident_id, request_.status = incident.id, "in_progress"
+    timeline.add_event(incident, "from_request", by=by, text=request_.reference)
+    audit.record(by, "update", request_, summary=request_.reference,
+                 after={"incident": incident.reference, "status": "in_progress"})
+    return incident
+
+
+def close_request(request_: ServiceRequest, *, status: str, note: str, by) -> None:
+    """Resolve (or reject) a request directly; the note is shown to the customer."""
+    if status not in ("resolved", "rejected") or request_.status in ("resolved", "closed",
+                                                                    "rejected"):
+        raise IncidentError(_l("This change is not possible now."))
+    note = (note or "").strip()
+    if not note:
+        raise IncidentError(_l("Write a short answer for the customer."), field="note")
+    before = request_.status
+    request_.status, request_.public_note = status, note
+    request_.resolved_at = utcnow() if status == "resolved" else None
+    audit.record(by, "update", request_, summary=request_.reference,
+                 before={"status": before}, after={"status": status})
+
+
+def sync_request(incident: Incident) -> None:
+    """The customer's status link follows the incident handling their request."""
+    for request_ in db.session.scalars(select(ServiceRequest).where(
+            ServiceRequest.incident_id == incident.id)):
+        if incident.status in ("resolved", "closed"):
+            request_.status = incident.status
+            request_.resolved_at = request_.resolved_at or incident.resolved_at or utcnow()
+        elif request_.status in ("resolved", "closed"):
+            request_.status, request_.resolved_at = "in_progress", None
+
+
+def rate_request(request_: ServiceRequest, *, rating: int, comment: str) -> None:
+    if request_.status not in ("resolved", "closed"):
+        raise IncidentError(_l("You can rate the service once the request is resolved."))
+    if request_.rated_at is not None:
+        raise IncidentError(_l("Thank you: this request has been rated already."))
+    if not 1 <= rating <= 5:
+        raise IncidentError(_l("Choose from 1 to 5."), field="rating")
+    request_.rating, request_.rating_comment = rating, (comment or "").strip()
+    request_.rated_at = utcnow()

@@ -40,6 +40,7 @@ from app.incidents.models import (
     STATUSES,
     BusinessHours,
     IncidentType,
+    ServiceRequest,
 )
 from app.sites import queries as site_queries
 from app.sites.models import Location, Site
@@ -172,6 +173,15 @@ def index():
                        sla_flag=services.sla_flag, **LABELS)
 
 
+def _incident_photos(incident) -> list:
+    """The incident's photos, and those the customer sent with the request it handles."""
+    photos = list(db.session.scalars(attachments_for("incident", incident.id)))
+    if incident.service_request_id:
+        photos += db.session.scalars(attachments_for("servicerequest",
+                                                     incident.service_request_id))
+    return photos
+
+
 def _detail_context(incident, *, triage_form=None, status_form=None, comment_form=None,
                     photo_form=None, pause_form=None):
     manager = user_can(current_user, "incidents.triage")
@@ -181,7 +191,9 @@ def _detail_context(incident, *, triage_form=None, status_form=None, comment_for
         "may_pause": manager or services.is_handler(current_user, incident),
         "pause_form": pause_form or PauseForm(formdata=None),
         "incident": incident,
-        "photos": db.session.scalars(attachments_for("incident", incident.id)).all(),
+        "photos": _incident_photos(incident),
+        "service_request": db.session.get(ServiceRequest, incident.service_request_id)
+        if incident.service_request_id else None,
         "events": db.session.scalars(events_of("incident", incident.id)).all(),
         "actions": db.session.scalars(action_queries.actions_of_source(
             "incident", incident.id)).all(),

@@ -4,7 +4,14 @@ import pytest
 
 from app.core.permissions import PERMISSIONS, ROLES
 from tests.conftest import csrf_from, make_site, make_user
-from tests.helpers import add_photo, first_location, make_action, make_incident, notify
+from tests.helpers import (
+    add_photo,
+    first_location,
+    make_action,
+    make_incident,
+    make_request,
+    notify,
+)
 
 ANONYMOUS = "anonymous"
 
@@ -44,6 +51,11 @@ POST_WITH_EMPTY_FORM = {
     "incidents.pause": 422,
     "incidents.resume": 303,  # "not paused" is said in a message on the incident page
     "incidents.sla_settings": 422,
+    "incidents.public_request": 422,
+    "incidents.request_status": 422,
+    "incidents.request_new": 422,
+    "incidents.request_convert": 422,
+    "incidents.request_answer": 422,
 }
 # Routes whose rule is about the record, not only the role: only the handler of an incident
 # (its assignee or team) or a manager may stop its clock; the matrix user only reported it.
@@ -57,7 +69,8 @@ EMPTY_FIELDS = dict.fromkeys((
     "timezone", "title", "text", "note", "severity", "type", "description", "owner", "due_date",
     "effective", "to", "reason", "opens", "closes"), "")
 # Public GET routes and what a signed-out / signed-in person gets.
-PUBLIC_GET = {"auth.login": (200, 303), "core.health": (200, 200)}
+PUBLIC_GET = {"auth.login": (200, 303), "core.health": (200, 200),
+              "incidents.public_request": (200, 200), "incidents.request_status": (200, 200)}
 
 
 @pytest.fixture
@@ -71,6 +84,7 @@ def world(app, site):
         "type_id": 1,
         "other_incident_id": make_incident(app, other, other_reporter).id,
         "other_action_id": make_action(app, other, other_reporter).id,
+        "other_request_id": make_request(app, other)[0].id,
         "site_id": site.id,
         "area_id": site.areas[0].id,
         "public_id": location.public_id,
@@ -96,6 +110,9 @@ def own_records(app, world, user) -> None:
     world["incident_id"] = make_incident(app, world["site"], user).id
     world["action_id"] = make_action(app, world["site"], user).id
     world["notification_id"] = notify(app, user)
+    request_, token = make_request(app, world["site"])
+    world["request_id"], world["token"] = request_.id, token
+    world["code"] = world["site"].code
 
 
 def url_for_rule(app, rule, world, other=False):
@@ -120,8 +137,9 @@ def expected(app, rule, method, role) -> int:
     if permission is None:  # public
         if method == "GET":
             return PUBLIC_GET[rule.endpoint][0 if role == ANONYMOUS else 1]
-        return POST_WITH_EMPTY_FORM[rule.endpoint] if role == ANONYMOUS or \
-            rule.endpoint != "auth.login" else 303
+        if rule.endpoint == "auth.login" and role != ANONYMOUS:
+            return 303  # already signed in
+        return POST_WITH_EMPTY_FORM[rule.endpoint]
     if role == ANONYMOUS:
         return 303
     if role not in PERMISSIONS[permission]:
@@ -171,7 +189,8 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
     own_records(app, world, login_as(role))
     token = csrf_from(client.get("/profile").get_data(as_text=True))
     for rule, method in routes(app):
-        if not {"site_id", "area_id", "incident_id", "action_id"} & set(rule.arguments) and not (
+        if not {"site_id", "area_id", "incident_id", "action_id", "request_id"} & set(
+                rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue
         permission = app.view_functions[rule.endpoint].permission

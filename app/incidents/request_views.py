@@ -1,0 +1,232 @@
+"""Service requests: the public page and status link (no account), and the staff side."""
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from app.core.attachments import UploadError, attachments_for
+from app.core.idempotency import idempotent
+from app.core.pagination import paginate
+from app.core.params import text_arg
+from app.core.permissions import public, requires
+from app.core.render import render_page
+from app.extensions import db, limiter
+from app.incidents import bp, queries, services
+from app.incidents.forms import (
+    ConvertForm,
+    PublicRequestForm,
+    RatingForm,
+    RequestAnswerForm,
+    StaffRequestForm,
+)
+from app.incidents.models import (
+    CHANNEL_LABELS,
+    REQUEST_KINDS,
+    REQUEST_STATUS_LABELS,
+    REQUEST_STATUSES,
+    IncidentType,
+)
+from app.sites import queries as site_queries
+from app.sites.models import Site
+from app.sites.qr import qr_svg
+
+PUBLIC_LIMIT = "5 per minute;30 per hour"
+MIN_SECONDS_TO_FILL = 3  # people take longer than that; robots do not
+MAX_PHOTOS = 3
+LABELS = {"channel_labels": CHANNEL_LABELS, "kind_labels": REQUEST_KINDS,
+          "request_status_labels": REQUEST_STATUS_LABELS}
+
+
+def _stamp() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="public-request")
+
+
+def _looks_like_spam(form: PublicRequestForm) -> bool:
+    """No outside service: a trap field, and a form sent faster than anyone can type."""
+    if form.website.data:
+        return True
+    try:
+        _stamp().loads(form.started.data or "", max_age=86400)
+    except SignatureExpired:
+        return False  # an old page: let the person send it
+    except BadSignature:
+        return True
+    try:
+        _stamp().loads(form.started.data, max_age=MIN_SECONDS_TO_FILL)
+    except SignatureExpired:
+        return False
+    return True
+
+
+def _photos(form) -> list:
+    return [f for f in (form.photos.data or []) if f and f.filename][:MAX_PHOTOS]
+
+
+def _public_site(code: str) -> Site:
+    site = db.session.scalar(select(Site).where(Site.code == code.upper(), Site.active))
+    if site is None:
+        abort(404)
+    return site
+
+
+@bp.route("/r/<code>", methods=["GET", "POST"])
+@public
+@limiter.limit(PUBLIC_LIMIT, methods=["POST"])
+@idempotent
+def public_request(code: str):
+    site = _public_site(code)
+    form = PublicRequestForm()
+    if request.method == "GET":
+        form.started.data = _stamp().dumps("form")
+    if form.validate_on_submit():
+        if _looks_like_spam(form):
+            form.description.errors.append(_("Please wait a moment and send it again."))
+            form.started.data = _stamp().dumps("form")
+        else:
+            try:
+                request_, token = services.submit_request(
+                    site=site, kind=form.kind.data, channel="qr" if text_arg("via") == "qr"
+                    else "web", description=form.description.data,
+                    where_text=form.where_text.data, contact_name=form.contact_name.data,
+                    contact_phone=form.contact_phone.data,
+                    contact_email=form.contact_email.data, photos=_photos(form))
+            except UploadError as error:
+                form.photos.errors.append(str(error))
+            else:
+                return redirect(url_for("incidents.request_status", token=token,
+                                        sent=1), 303)
+    return render_page("incidents/public_request.html", form=form, site=site,
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/r/status/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(PUBLIC_LIMIT, methods=["POST"])
+def request_status(token: str):
+    request_ = services.request_by_token(token[:100])
+    if request_ is None:
+        abort(404)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            services.rate_request(request_, rating=form.rating.data, comment=form.comment.data)
+        except services.IncidentError as error:
+            form.rating.errors.append(str(error))
+        else:
+            return redirect(url_for("incidents.request_status", token=token, rated=1), 303)
+    return render_page("incidents/request_status.html", request_=request_, form=form,
+                       just_sent=request.args.get("sent") == "1",
+                       just_rated=request.args.get("rated") == "1",
+                       statuses=("new", "in_progress", "resolved"),
+                       status=422 if form.errors else 200, **LABELS)
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@requires("incidents.report")
+@idempotent
+def request_new():
+    form = StaffRequestForm()
+    form.site.choices = [(s.id, s.name) for s in db.session.execute(
+        site_queries.site_options(current_user))]
+    if form.validate_on_submit():
+        site = site_queries.get_site(current_user, form.site.data)
+        try:
+            request_, _token = services.submit_request(
+                site=site, kind=form.kind.data, channel=form.channel.data,
+                description=form.description.data, where_text=form.where_text.data,
+                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+                contact_email=form.contact_email.data, photos=_photos(form), by=current_user)
+        except UploadError as error:
+            form.photos.errors.append(str(error))
+        else:
+            flash(_("Request %(reference)s logged.", reference=request_.reference), "success")
+            return redirect(url_for("incidents.requests"), 303)
+    return render_page("incidents/request_form.html", form=form,
+                       status=422 if form.errors else 200)
+
+
+@bp.route("/requests")
+@requires("requests.manage")
+def requests():
+    filters = {"status": text_arg("status") if text_arg("status") in REQUEST_STATUSES else "",
+               "channel": text_arg("channel") if text_arg("channel") in CHANNEL_LABELS else "",
+               "kind": text_arg("kind") if text_arg("kind") in REQUEST_KINDS else "",
+               "search": text_arg("q")}
+    page = paginate(queries.request_list(current_user, **filters))
+    return render_page("incidents/requests.html", "request_results", page=page,
+                       filters=filters, statuses=REQUEST_STATUSES,
+                       sites=db.session.scalars(site_queries.visible_sites(current_user)
+                                                .limit(20)).all(), **LABELS)
+
+
+def _request_page(request_, status=200, **forms):
+    convert_form = forms.get("convert_form") or ConvertForm(formdata=None)
+    convert_form.type.choices = [(t.id, t.label)
+                                 for t in db.session.scalars(queries.active_types())]
+    if request_.kind == "complaint" and not forms.get("convert_form"):
+        convert_form.type.data = db.session.scalar(
+            select(IncidentType.id).where(IncidentType.code == "customer_complaint"))
+    return render_page(
+        "incidents/request_detail.html", status=status, request_=request_,
+        photos=db.session.scalars(attachments_for("servicerequest", request_.id)).all(),
+        convert_form=convert_form,
+        answer_form=forms.get("answer_form") or RequestAnswerForm(formdata=None), **LABELS)
+
+
+@bp.route("/requests/<int:request_id>")
+@requires("requests.manage")
+def request_detail(request_id: int):
+    return _request_page(queries.get_request(current_user, request_id))
+
+
+@bp.route("/requests/<int:request_id>/convert", methods=["POST"])
+@requires("requests.manage")
+def request_convert(request_id: int):
+    request_ = queries.get_request(current_user, request_id)
+    form = ConvertForm()
+    form.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
+    if form.validate_on_submit():
+        try:
+            incident = services.convert_to_incident(
+                request_, incident_type=db.session.get(IncidentType, form.type.data),
+                severity=form.severity.data, by=current_user)
+        except services.IncidentError as error:
+            form.type.errors.append(str(error))
+        else:
+            flash(_("%(request)s is handled as %(incident)s.", request=request_.reference,
+                    incident=incident.reference), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    return _request_page(request_, status=422, convert_form=form)
+
+
+@bp.route("/requests/<int:request_id>/answer", methods=["POST"])
+@requires("requests.manage")
+def request_answer(request_id: int):
+    request_ = queries.get_request(current_user, request_id)
+    form = RequestAnswerForm()
+    if form.validate_on_submit():
+        try:
+            services.close_request(request_, status="rejected" if request.form.get(
+                "to") == "rejected" else "resolved", note=form.note.data, by=current_user)
+        except services.IncidentError as error:
+            form.note.errors.append(str(error))
+        else:
+            flash(_("%(reference)s answered.", reference=request_.reference), "success")
+            return redirect(url_for("incidents.request_detail", request_id=request_.id), 303)
+    return _request_page(request_, status=422, answer_form=form)
+
+
+@bp.route("/requests/poster/<int:site_id>")
+@requires("requests.manage")
+def request_poster(site_id: int):
+    site = site_queries.get_site(current_user, site_id)
+    url = url_for("incidents.public_request", code=site.code, via="qr", _external=True)
+    if base := current_app.config.get("BASE_URL"):
+        url = base.rstrip("/") + url_for("incidents.public_request", code=site.code, via="qr")
+    return render_page("incidents/poster.html", site=site, url=url,
+                       qr=qr_svg(url).decode())
+

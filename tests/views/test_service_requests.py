@@ -1,0 +1,142 @@
+"""Customers reach the same pipeline without an account: request, status link, rating."""
+
+import re
+import time
+from io import BytesIO
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.incidents.models import Incident, ServiceRequest
+from tests.conftest import csrf_from, make_user, sign_in
+from tests.helpers import image_bytes
+
+
+def public_form(client, site):
+    page = client.get(f"/incidents/r/{site.code}?via=qr").text
+    fields = dict(re.findall(r'name="(csrf_token|idempotency_key|started)" type="hidden" '
+                             r'value="([^"]*)"', page))
+    return page, fields
+
+
+def wait_like_a_person(monkeypatch):
+    """The form refuses answers sent faster than a person types: move the clock on."""
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 10)
+
+
+def test_customer_request_status_and_rating(app, client, site, monkeypatch):
+    supervisor = make_user(app, username="boss", roles=("supervisor",), sites=[site])
+    page, fields = public_form(client, site)
+    assert site.name in page and "no account needed" in page
+    wait_like_a_person(monkeypatch)
+    response = client.post(f"/incidents/r/{site.code}?via=qr", data={
+        **fields, "kind": "complaint", "description": "The lift has been broken for 2 days",
+        "where_text": "Tower B", "contact_phone": "13800000000",
+        "photos": [(BytesIO(image_bytes()), "lift.jpg")]}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    status_url = response.headers["Location"]
+    status_page = client.get(status_url).text
+    reference = re.search(r"SR-\d{4}-\d{6}", status_page).group(0)
+    assert "Thank you. Your reference is" in status_page
+    with app.app_context():
+        request_ = db.session.scalar(select(ServiceRequest))
+        assert (request_.channel, request_.kind) == ("qr", "complaint")
+        request_id = request_.id
+
+    # A supervisor is told, and handles it as an incident.
+    staff = app.test_client()
+    sign_in(app, staff, supervisor)
+    assert "Notifications: 1 new" in staff.get("/").text
+    detail = staff.get(f"/incidents/requests/{request_id}").text
+    assert "13800000000" in detail and "Tower B" in detail
+    converted = staff.post(f"/incidents/requests/{request_id}/convert", data={
+        "csrf_token": csrf_from(detail), "type": re.search(
+            r'<option selected value="(\d+)">Customer complaint', detail).group(1),
+        "severity": "medium"})
+    assert converted.status_code == 303
+    incident_page = staff.get(converted.headers["Location"]).text
+    assert f"From customer request {reference}" in incident_page
+    assert "/thumb" in incident_page  # the customer's photo is kept with the incident
+    assert "Being handled" in client.get(status_url).text
+    # The customer's page shows no internal notes or staff names.
+    incident_id = int(converted.headers["Location"].rsplit("/", 1)[1])
+    staff.post(f"/incidents/{incident_id}/comments", data={
+        "csrf_token": csrf_from(incident_page), "text": "Internal: call the lift contractor"})
+    staff.post(f"/incidents/{incident_id}/status", data={
+        "csrf_token": csrf_from(incident_page), "to": "resolved", "note": "Motor replaced"})
+    customer_view = client.get(status_url).text
+    assert "Resolved" in customer_view
+    for secret in ("Internal", "contractor", "Motor replaced", supervisor.name, "Boss"):
+        assert secret not in customer_view
+    assert "How did we do?" in customer_view
+
+    token = csrf_from(customer_view)
+    bad = client.post(status_url.split("?")[0], data={"csrf_token": token, "rating": "9"})
+    assert bad.status_code == 422
+    rated = client.post(status_url.split("?")[0], data={"csrf_token": token, "rating": "4",
+                                                       "comment": "Quick fix, thanks"})
+    assert rated.status_code == 303
+    again = client.post(status_url.split("?")[0], data={"csrf_token": token, "rating": "1"})
+    assert again.status_code == 422 and "You rated this service 4 of 5." in again.text
+    with app.app_context():
+        assert db.session.get(ServiceRequest, request_id).rating == 4
+
+
+def test_robots_are_turned_away(app, client, site, monkeypatch):
+    _page, fields = public_form(client, site)
+    too_fast = client.post(f"/incidents/r/{site.code}", data={
+        **fields, "kind": "request", "description": "Buy cheap watches"})
+    assert too_fast.status_code == 422 and "wait a moment" in too_fast.text
+    wait_like_a_person(monkeypatch)
+    trapped = client.post(f"/incidents/r/{site.code}", data={
+        **fields, "kind": "request", "description": "Buy cheap watches",
+        "website": "http://spam.example"})
+    assert trapped.status_code == 422
+    forged = client.post(f"/incidents/r/{site.code}", data={
+        **fields, "started": "forged", "kind": "request", "description": "Hello there"})
+    assert forged.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ServiceRequest.id))) == 0
+
+
+def test_public_page_is_rate_limited_and_checked(app, client, site, monkeypatch):
+    forms = [public_form(client, site)[1] for _ in range(6)]
+    wait_like_a_person(monkeypatch)
+    statuses = [client.post(f"/incidents/r/{site.code}", data={
+        **fields, "kind": "request", "description": "<script>x</script> 灯坏了"}).status_code
+        for fields in forms]
+    assert statuses[:5] == [303] * 5 and statuses[5] == 429
+    assert client.get("/incidents/r/NOPE").status_code == 404
+    assert client.get("/incidents/r/status/not-a-token").status_code == 404
+
+
+def test_staff_log_a_phone_request_and_answer_it(app, client, login_as, site):
+    login_as("supervisor")
+    page = client.get("/incidents/requests/new").text
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/incidents/requests/new", data={
+        "csrf_token": csrf_from(page), "idempotency_key": key, "site": site.id,
+        "channel": "phone", "kind": "request", "description": "Please clean the stairwell"})
+    assert response.status_code == 303
+    with app.app_context():
+        request_ = db.session.scalar(select(ServiceRequest))
+        assert request_.channel == "phone" and request_.logged_by_id is not None
+    detail = client.get(f"/incidents/requests/{request_.id}").text
+    empty = client.post(f"/incidents/requests/{request_.id}/answer",
+                        data={"csrf_token": csrf_from(detail), "to": "resolved"})
+    assert empty.status_code == 422
+    done = client.post(f"/incidents/requests/{request_.id}/answer", data={
+        "csrf_token": csrf_from(detail), "to": "resolved", "note": "Cleaned at 14:00"})
+    assert done.status_code == 303
+    with app.app_context():
+        assert db.session.get(ServiceRequest, request_.id).status == "resolved"
+        assert db.session.scalar(select(func.count(Incident.id))) == 0
+    assert "Phone" in client.get("/incidents/requests?channel=phone").text
+
+
+def test_qr_poster(client, login_as, site):
+    login_as("supervisor")
+    poster = client.get(f"/incidents/requests/poster/{site.id}")
+    assert poster.status_code == 200 and "<svg" in poster.text
+    assert f"/incidents/r/{site.code}?via=qr" in poster.text
