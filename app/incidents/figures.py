@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.incidents.models import Incident
+from app.incidents.models import Incident, ServiceRequest
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -44,6 +44,10 @@ class IncidentFigures:
     resolution_rate: float | None = None  # % resolved or closed
     reopen_rate: float | None = None  # % of resolved ones reopened at least once
     complaints: int = 0
+    service_requests: int = 0
+    complaint_rate: float | None = None  # complaints per 1,000 service requests
+    satisfaction_mean: float | None = None  # 1-5
+    satisfaction: dict[int, int] = field(default_factory=dict)  # rating -> how many
 
 
 def incident_figures(site_ids, start: datetime, end: datetime) -> IncidentFigures:
@@ -57,7 +61,6 @@ def incident_figures(site_ids, start: datetime, end: datetime) -> IncidentFigure
         code = incident.type.code
         figures.by_type[code] = figures.by_type.get(code, 0) + 1
         figures.by_severity[incident.severity] = figures.by_severity.get(incident.severity, 0) + 1
-        figures.complaints += incident.type.is_complaint
         if (minutes := _minutes(incident.created_at, incident.acknowledged_at)) is not None:
             ack_times.append(minutes)
         if (minutes := _minutes(incident.created_at, incident.resolved_at)) is not None:
@@ -77,4 +80,21 @@ def incident_figures(site_ids, start: datetime, end: datetime) -> IncidentFigure
     reopened = [i for i in incidents if i.reopen_count]
     figures.reopen_rate = _share(len(reopened), len(resolved) + len(
         [i for i in reopened if i.status not in ("resolved", "closed")]))
+    _add_request_figures(figures, incidents, site_ids, start, end)
     return figures
+
+
+def _add_request_figures(figures, incidents, site_ids, start, end) -> None:
+    """Complaints: requests sent as complaints, and complaint incidents not raised from a
+    request (one complaint is never counted twice)."""
+    requests = db.session.scalars(select(ServiceRequest).where(
+        ServiceRequest.site_id.in_(site_ids), ServiceRequest.created_at >= start,
+        ServiceRequest.created_at < end)).all()
+    figures.service_requests = len(requests)
+    complaints = sum(r.kind == "complaint" for r in requests) + sum(
+        i.type.is_complaint and i.service_request_id is None for i in incidents)
+    figures.complaints = complaints
+    figures.complaint_rate = round(1000 * complaints / len(requests), 1) if requests else None
+    ratings = [r.rating for r in requests if r.rating]
+    figures.satisfaction = {score: ratings.count(score) for score in range(1, 6)}
+    figures.satisfaction_mean = round(statistics.mean(ratings), 2) if ratings else None

@@ -91,3 +91,28 @@ def test_action_figures(app, site):
         figures = action_figures([site.id], today)
     assert figures["overdue"] == 1
     assert figures["verified_effective"] == round(100 * 2 / 3, 1)  # 2 passed, 1 failed check
+
+
+def test_complaint_rate_and_satisfaction(app, site):
+    from app.incidents.models import ServiceRequest
+    from tests.helpers import make_request
+
+    reporter = make_user(app, username="rep", sites=[site])
+    ratings = [5, 4, 4, None]
+    kinds = ["complaint", "request", "request", "complaint"]
+    for rating, kind in zip(ratings, kinds, strict=True):
+        request_, _token = make_request(app, site, kind=kind)
+        with app.app_context():
+            row = db.session.get(ServiceRequest, request_.id)
+            row.created_at, row.rating = START + timedelta(hours=1), rating
+            db.session.commit()
+    # A complaint incident reported directly (not from a request) counts too.
+    shape(app, make_incident(app, site, reporter, type_code="customer_complaint"),
+          created_hours=2)
+    with app.app_context():
+        figures = incident_figures([site.id], START, START + timedelta(days=30))
+    assert figures.service_requests == 4
+    assert figures.complaints == 3
+    assert figures.complaint_rate == 750.0  # 3 per 4 requests = 750 per 1,000
+    assert figures.satisfaction_mean == round(13 / 3, 2)
+    assert figures.satisfaction == {1: 0, 2: 0, 3: 0, 4: 2, 5: 1}
