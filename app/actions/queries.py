@@ -75,3 +75,11 @@ def action_figures(site_ids, today: date) -> dict:
     checks = verified + failed_checks
     return {"overdue": overdue,
             "verified_effective": round(100 * verified / checks, 1) if checks else None}
+
+
+def owners(user):
+    """(id, name) of the people who own actions at the user's sites, for the owner filter."""
+    from app.auth.models import User
+
+    return (scope(select(User.id, User.name).join(Action, Action.owner_id == User.id), user,
+                  Action.site_id).distinct().order_by(User.name))

@@ -43,8 +43,9 @@ def index():
         "search": text_arg("q"),
     }
     page = paginate(queries.action_list(current_user, today=_today(), **filters))
+    owners = db.session.execute(queries.owners(current_user)).all() if manager else []
     return render_page("actions/index.html", "action_results", page=page, filters=filters,
-                       manager=manager, today=_today(), statuses=STATUSES,
+                       manager=manager, today=_today(), statuses=STATUSES, owners=owners,
                        source_types=SOURCE_TYPES, **LABELS)
 
 

@@ -8,6 +8,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.core import mail
 from app.extensions import db
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
             rollback()
             raise
         written_files().clear()
+        mail.send_queued()  # only what a committed change caused
         return response
 
 
@@ -70,6 +72,7 @@ def written_files() -> list:
 def rollback() -> None:
     """Undo the transaction and the files it wrote: nothing half-saved stays behind."""
     db.session.rollback()
+    mail.outbox().clear()
     for path in written_files():
         Path(path).unlink(missing_ok=True)
     written_files().clear()

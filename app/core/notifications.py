@@ -1,9 +1,12 @@
 """In-app notifications: stored as a kind and parameters, worded in the reader's language."""
 
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select, update
 
+from app.core import mail
 from app.core.models import Notification, utcnow
 from app.extensions import db
 
@@ -24,8 +27,20 @@ def notify(users, kind: str, *, link: str = "", exclude=None, **params) -> int:
         if user is None or user.id in told or (exclude is not None and user.id == exclude.id):
             continue
         told.add(user.id)
-        db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link))
+        notification = Notification(user_id=user.id, kind=kind, params=params, link=link)
+        db.session.add(notification)
+        if mail.enabled() and user.email and user.active:
+            _queue_mail(user, notification)
     return len(told)
+
+
+def _queue_mail(user, notification: Notification) -> None:
+    """The same words, in the reader's own language, with a link back into the app."""
+    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = text_of(notification)
+    base = current_app.config.get("BASE_URL") or (
+        request.host_url.rstrip("/") if has_request_context() else "")
+    mail.queue(user.email, f"Fieldbook: {text}", f"{text}\n\n{base}{notification.link}\n")
 
 
 def text_of(notification: Notification) -> str:

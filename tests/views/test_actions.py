@@ -152,3 +152,65 @@ def test_notifications_bell_open_and_read(app, client, login_as, site):
         foreign = db.session.scalar(select(Notification.id).filter_by(user_id=other.id))
     assert client.post(f"/notifications/{foreign}/open",
                        data={"csrf_token": token}).status_code == 404
+
+
+def test_notifications_also_by_email_when_configured(app, client, site, monkeypatch):
+    import smtplib
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def login(self, user, password):
+            pass
+
+        def send_message(self, message):
+            sent.append((message["To"], message["Subject"], message.get_content()))
+
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    app.config.update(MAIL_SERVER="smtp.example.test", MAIL_BACKGROUND=False,
+                      BASE_URL="https://ops.example.org")
+    owner = make_user(app, username="mei", email="mei@example.com", language="zh_Hans",
+                      sites=[site])
+    supervisor = make_user(app, username="sup", roles=("supervisor",), sites=[site])
+    sign_in(app, client, supervisor)
+    page, hidden = form_of(client, "/actions/new")
+    client.post("/actions/new", data={**hidden, "title": "Fix the gate", "site": site.id,
+                                      "owner": owner.id, "due_date": date.today().isoformat(),
+                                      "priority": "3"})
+    to, subject, body = sent[1]
+    assert to == "mei@example.com" and "措施" in subject  # in the reader's language
+    assert "https://ops.example.org/actions/" in body
+
+
+def test_no_email_without_settings_and_none_for_failed_requests(app, client, site,
+                                                                monkeypatch):
+    import smtplib
+
+    monkeypatch.setattr(smtplib, "SMTP", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    owner = make_user(app, username="mei", email="mei@example.com", sites=[site])
+    make_action(app, site, owner, by=make_user(app, username="sup", roles=("supervisor",),
+                                               sites=[site]))  # no MAIL_SERVER: no mail
+
+
+def test_supervisor_filters_by_owner_and_source(app, client, login_as, site):
+    first = make_user(app, username="first", name="First Owner", sites=[site])
+    second = make_user(app, username="second", name="Second Owner", sites=[site])
+    make_action(app, site, first, title="Action of first")
+    make_action(app, site, second, title="Action of second")
+    login_as("supervisor")
+    page = client.get(f"/actions/?scope=all&owner={first.id}").text
+    assert "Action of first" in page and "Action of second" not in page
+    assert "Second Owner" in page  # offered in the owner menu
+    assert "Action of second" not in client.get("/actions/?scope=all&source=incident").text
