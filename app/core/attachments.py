@@ -107,3 +107,38 @@ def attachments_for(entity_type: str, entity_id: int):
             .where(Attachment.entity_type == entity_type, Attachment.entity_id == entity_id)
             .order_by(Attachment.created_at, Attachment.id))
 
+
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def save_document(file_storage, *, entity_type: str, entity_id: int, site_id: int | None,
+                  by) -> Attachment:
+    """A PDF (procedures, manuals), checked by its content; photos go through save_image."""
+    data = file_storage.read(MAX_DOCUMENT_BYTES + 1)
+    if not data.startswith(b"%PDF-"):
+        raise UploadError(_l("Only PDF documents and photos can be attached."))
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise UploadError(_l("The document is larger than %(mb)d MB.",
+                             mb=MAX_DOCUMENT_BYTES // (1024 * 1024)))
+    name = f"{secrets.token_hex(16)}.pdf"
+    path = upload_dir() / name
+    path.write_bytes(data)
+    written_files().append(str(path))
+    attachment = Attachment(
+        entity_type=entity_type, entity_id=entity_id, site_id=site_id,
+        original_name=strip_control_characters(file_storage.filename or "document.pdf")[:200],
+        stored_name=name, thumb_name="", content_type="application/pdf", size=len(data),
+        width=0, height=0, created_by_id=getattr(by, "id", None))
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def save_file(file_storage, **kwargs) -> Attachment:
+    """A photo or a PDF, whichever the content is."""
+    head = file_storage.read(5)
+    file_storage.seek(0)
+    if head == b"%PDF-":
+        return save_document(file_storage, **kwargs)
+    return save_image(file_storage, **kwargs)

@@ -18,28 +18,42 @@ from app.extensions import db
 
 def _visible_attachment(public_id) -> Attachment:
     attachment = db.session.scalar(select(Attachment).where(Attachment.public_id == public_id))
-    if attachment is None or not current_user.can_see_site(attachment.site_id):
+    # No site: reference material for everyone (an incident type's procedure files).
+    if attachment is None or (attachment.site_id is not None and
+                              not current_user.can_see_site(attachment.site_id)):
         abort(404)
     return attachment
 
 
-def _send(name: str):
-    response = send_from_directory(upload_dir(), name, mimetype="image/jpeg", max_age=86400)
+def _send(name: str, mimetype: str, download_name: str | None = None):
+    response = send_from_directory(upload_dir(), name, mimetype=mimetype, max_age=86400,
+                                   as_attachment=download_name is not None,
+                                   download_name=download_name)
     response.headers["Cache-Control"] = "private, max-age=86400"
-    response.headers["Content-Disposition"] = "inline"
+    if download_name is None:
+        response.headers["Content-Disposition"] = "inline"
+    else:  # a document is downloaded, and could not run anything if opened here
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
 
 @bp.route("/attachments/<uuid:public_id>")
 @requires("home.view")
 def attachment(public_id):
-    return _send(_visible_attachment(public_id).stored_name)
+    found = _visible_attachment(public_id)
+    if found.content_type == "application/pdf":
+        return _send(found.stored_name, "application/pdf",
+                     download_name=found.original_name or "document.pdf")
+    return _send(found.stored_name, "image/jpeg")
 
 
 @bp.route("/attachments/<uuid:public_id>/thumb")
 @requires("home.view")
 def attachment_thumb(public_id):
-    return _send(_visible_attachment(public_id).thumb_name)
+    found = _visible_attachment(public_id)
+    if not found.thumb_name:
+        abort(404)
+    return _send(found.thumb_name, "image/jpeg")
 
 
 def _audit_filters() -> dict:

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -189,3 +189,8 @@ class ConvertForm(Form):
     type = SelectField(_l("Incident type"), coerce=record_id, validators=[required()])
     severity = SelectField(_l("Severity"), choices=severity_choices, default="medium",
                            validators=[required()])
+
+
+class ProcedureFileForm(IdempotentForm):
+    file = FileField(_l("Procedure file (PDF or photo)"), validators=[required()],
+                     render_kw={"accept": "application/pdf,image/*"})

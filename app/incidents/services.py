@@ -222,6 +222,14 @@ def add_photo(incident: Incident, file_storage, *, by) -> None:
     timeline.add_event(incident, "photo", by=by, data={"attachment": str(photo.public_id)})
 
 
+def add_type_file(incident_type: IncidentType, file_storage, *, by):
+    """A procedure document or picture for everyone who reports this type (no site)."""
+    attachment = attachments.save_file(file_storage, entity_type="incidenttype",
+                                       entity_id=incident_type.id, site_id=None, by=by)
+    audit.record(by, "add_photo", incident_type, summary=incident_type.label)
+    return attachment
+
+
 def save_type(incident_type: IncidentType | None, *, by, **fields) -> IncidentType:
     """Create (incident_type None) or change a type; admins only (checked by the view)."""
     creating = incident_type is None

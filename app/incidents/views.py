@@ -24,6 +24,7 @@ from app.incidents import bp, queries, services
 from app.incidents.forms import (
     CommentForm,
     PauseForm,
+    ProcedureFileForm,
     ReportForm,
     StatusForm,
     TriageForm,
@@ -194,6 +195,8 @@ def _detail_context(incident, *, triage_form=None, status_form=None, comment_for
         "photos": _incident_photos(incident),
         "service_request": db.session.get(ServiceRequest, incident.service_request_id)
         if incident.service_request_id else None,
+        "procedure_files": db.session.scalars(attachments_for(
+            "incidenttype", incident.type_id)).all() if incident.severity == "critical" else [],
         "events": db.session.scalars(events_of("incident", incident.id)).all(),
         "actions": db.session.scalars(action_queries.actions_of_source(
             "incident", incident.id)).all(),
@@ -339,8 +342,33 @@ def type_edit(type_id: int):
         services.save_type(incident_type, by=current_user, **_type_fields(form))
         flash(_("Type %(name)s saved.", name=incident_type.label), "success")
         return redirect(url_for("incidents.types"), 303)
+    return _type_page(incident_type, form, status=422 if form.errors else 200)
+
+
+def _type_page(incident_type, form, file_form=None, status=200):
     return render_page("incidents/type_form.html", form=form, incident_type=incident_type,
-                       status=422 if form.errors else 200)
+                       file_form=file_form or ProcedureFileForm(formdata=None),
+                       files=db.session.scalars(attachments_for("incidenttype",
+                                                                incident_type.id)).all(),
+                       status=status)
+
+
+@bp.route("/types/<int:type_id>/files", methods=["POST"])
+@requires("incidents.types")
+@idempotent
+def type_file(type_id: int):
+    incident_type = db.get_or_404(IncidentType, type_id)
+    file_form = ProcedureFileForm()
+    if file_form.validate_on_submit():
+        try:
+            services.add_type_file(incident_type, file_form.file.data, by=current_user)
+        except UploadError as error:
+            file_form.file.errors.append(str(error))
+        else:
+            flash(_("File added to %(name)s.", name=incident_type.label), "success")
+            return redirect(url_for("incidents.type_edit", type_id=incident_type.id), 303)
+    return _type_page(incident_type, TypeEditForm(obj=incident_type, formdata=None), file_form,
+                      status=422)
 
 
 def _type_fields(form) -> dict:

@@ -21,12 +21,13 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "root_cause_category", "root_cause", "owner", "due_date", "effective", "to",
           "name_zh", "skill_role", "emergency_procedure", "is_complaint", "site", "location",
           "reason", "opens", "closes", "kind", "channel", "where_text", "contact_name",
-          "contact_phone", "contact_email", "website", "started", "rating", "comment")
+          "contact_phone", "contact_email", "website", "started", "rating", "comment", "file")
 # Forms whose only inputs are passwords or files: what was typed is rightly not sent back.
 NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location_photo",
                    "incidents.add_photo", "incidents.change_status",
                    "incidents.request_status",  # no rating form before the request is resolved
-                   "incidents.request_convert"}  # menus only
+                   "incidents.request_convert",  # menus only
+                   "incidents.type_file"}
 
 
 @pytest.mark.parametrize("kind", NASTY)

@@ -256,3 +256,34 @@ def test_admin_adds_a_type_with_a_chinese_name(app, client, login_as, site):
                                                        "skill_role": ""})
     client.get("/")  # shows (and so consumes) the "saved" message
     assert "虫害" not in client.get("/incidents/report").text  # unticked "offered": hidden
+
+
+def test_procedure_files_per_type_reach_the_reporter(app, client, login_as, site):
+    admin = app.test_client()
+    sign_in(app, admin, make_user(app, username="root", roles=("admin",)))
+    injury = type_id(app, "injury")
+    page = admin.get(f"/incidents/types/{injury}/edit").text
+    token = csrf_from(page)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    for data, name, key_suffix in ((pdf, "first-aid.pdf", "a"), (image_bytes(), "map.jpg", "b")):
+        response = admin.post(f"/incidents/types/{injury}/files", data={
+            "csrf_token": token, "idempotency_key": key + key_suffix,
+            "file": (BytesIO(data), name)}, content_type="multipart/form-data")
+        assert response.status_code == 303
+    refused = admin.post(f"/incidents/types/{injury}/files", data={
+        "csrf_token": token, "file": (BytesIO(b"MZ\x90\x00 not a pdf"), "virus.pdf")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422 and "not a photo" in refused.text
+
+    login_as("staff")
+    _page, hidden = report_form(client)
+    reported = client.post("/incidents/report", data={
+        **hidden, "type": injury, "severity": "critical", "site": site.id, "location": "",
+        "occurred_at": "2026-11-22T09:15", "description": "Cut hand"}, follow_redirects=True)
+    assert "first-aid.pdf" in reported.text and "Emergency procedure" in reported.text
+    link = re.search(r'href="(/attachments/[^"]+)"[^>]*download', reported.text).group(1)
+    document = client.get(link)
+    assert document.status_code == 200 and document.data.startswith(b"%PDF-")
+    assert "attachment" in document.headers["Content-Disposition"]
+    assert document.headers["Content-Security-Policy"].startswith("sandbox")

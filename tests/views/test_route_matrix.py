@@ -56,6 +56,7 @@ POST_WITH_EMPTY_FORM = {
     "incidents.request_new": 422,
     "incidents.request_convert": 422,
     "incidents.request_answer": 422,
+    "incidents.type_file": 422,
 }
 # Routes whose rule is about the record, not only the role: only the handler of an incident
 # (its assignee or team) or a manager may stop its clock; the matrix user only reported it.
