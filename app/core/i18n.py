@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, get_timezone
+from flask_babel import format_date, get_locale, get_timezone
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文"}
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     from app.core.audit import describer
 
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else ""
     app.jinja_env.globals["audit_describer"] = describer
 
     app.jinja_env.globals.update(html_lang=html_lang, LANGUAGE_NAMES=LANGUAGE_NAMES)

@@ -110,6 +110,8 @@ def suggested_assignees(incident: Incident) -> list[tuple[User, bool, int]]:
 
 def triage(incident: Incident, *, severity: str, priority: int | None, category: str,
            assignee, assigned_team: str, due_at: datetime | None, by) -> None:
+    if not incident.is_open:
+        raise IncidentError(_l("Reopen the incident to change its triage."), field="severity")
     before = audit.snapshot(incident, TRIAGE_FIELDS)
     previous_assignee = incident.assignee_id
     severity_changed = severity != incident.severity

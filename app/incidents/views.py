@@ -244,13 +244,17 @@ def triage(incident_id: int):
     form = _triage_form(incident)
     if form.validate_on_submit():
         assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
-        services.triage(
-            incident, severity=form.severity.data, priority=form.priority.data,
-            category=form.category.data, assignee=assignee,
-            assigned_team=form.assigned_team.data,
-            due_at=local_to_utc(form.due_at.data, incident.site.timezone)
-            if form.due_at.data else None, by=current_user)
-        flash(_("Triage saved."), "success")
+        try:
+            services.triage(
+                incident, severity=form.severity.data, priority=form.priority.data,
+                category=form.category.data, assignee=assignee,
+                assigned_team=form.assigned_team.data,
+                due_at=local_to_utc(form.due_at.data, incident.site.timezone)
+                if form.due_at.data else None, by=current_user)
+        except services.IncidentError as error:
+            flash(str(error), "warning")
+        else:
+            flash(_("Triage saved."), "success")
         return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
     return render_page("incidents/detail.html", status=422,
                        **_detail_context(incident, triage_form=form))

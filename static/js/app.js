@@ -2,14 +2,23 @@
 (function () {
   "use strict";
 
-  // After an htmx swap, move focus to the new page's main heading (for screen readers and
-  // keyboards), as a full page load would.
+  // After a boosted swap: a form sent back with errors (422) shows its first invalid field,
+  // focused; any other page starts at the top with focus on <main>, as a full load would.
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.boosted) {
-      var main = document.getElementById("main");
-      if (main) main.focus({ preventScroll: true });
-      window.scrollTo(0, 0);
+    if (!event.detail.boosted) return;
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      var field = document.querySelector(
+        "input[aria-invalid=true], select[aria-invalid=true], textarea[aria-invalid=true]");
+      var target = field || document.querySelector("fieldset[aria-invalid=true], .error-summary");
+      if (target) {
+        target.scrollIntoView({ block: "center" });
+        if (field) field.focus({ preventScroll: true });
+      }
+      return;
     }
+    var main = document.getElementById("main");
+    if (main) main.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
   });
 
   // A request that failed on the network (no answer at all): say so instead of doing nothing.
