@@ -51,6 +51,9 @@ PAGES = [
     ("locations?q=Kitchen", "/sites/locations?q=Kitchen", None, False),
     ("locations fragment (htmx)", "/sites/locations", FRAGMENT, False),
     ("site page", "/sites/{site}", None, False),
+    ("incidents", "/incidents/?status=open", None, False),
+    ("actions", "/actions/?scope=all&status=", None, False),
+    ("report form", "/incidents/report", None, False),
     ("admin users", "/admin/users", None, True),
     ("admin audit", "/admin/audit", None, True),
 ]

@@ -34,7 +34,7 @@ def test_report_from_a_location_with_photos(app, client, login_as, site):
     login_as("staff", name="Liu")
     location = first_location(app, site)
     page, hidden = report_form(client, f"/incidents/report?location={location.public_id}")
-    assert f'selected value="{location.public_id}"' in page  # where: pre-filled
+    assert f'value="{location.public_id}" selected' in page  # where: pre-filled
     response = client.post(f"/incidents/report?location={location.public_id}", data={
         **hidden, "type": type_id(app, "hygiene"), "severity": "low", "site": site.id,
         "location": str(location.public_id), "occurred_at": "2026-11-22T09:15",

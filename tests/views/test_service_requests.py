@@ -52,7 +52,7 @@ def test_customer_request_status_and_rating(app, client, site, monkeypatch):
     assert "13800000000" in detail and "Tower B" in detail
     converted = staff.post(f"/incidents/requests/{request_id}/convert", data={
         "csrf_token": csrf_from(detail), "type": re.search(
-            r'<option selected value="(\d+)">Customer complaint', detail).group(1),
+            r'<option value="(\d+)" selected>Customer complaint', detail).group(1),
         "severity": "medium"})
     assert converted.status_code == 303
     incident_page = staff.get(converted.headers["Location"]).text

@@ -198,7 +198,7 @@ def test_editing_a_location_in_an_archived_area_keeps_its_area(app, client, logi
     area_id = site.areas[0].id
     post(client, f"/sites/areas/{area_id}/edit", name="Lobby")  # archived (unticked)
     page = client.get(f"/sites/locations/{location.public_id}/edit").text
-    assert f'selected value="{area_id}"' in page
+    assert f'value="{area_id}" selected' in page
     response = post(client, f"/sites/locations/{location.public_id}/edit", area=str(area_id),
                     name="Renamed", code="L1", active="y")
     assert response.status_code == 303
