@@ -91,3 +91,11 @@ def get_request(user, request_id: int) -> ServiceRequest:
     if request_ is None or not user.can_see_site(request_.site_id):
         abort(404)
     return request_
+
+
+def assignees(user):
+    """(id, name) of the people incidents at the user's sites are assigned to (filter menu)."""
+    from app.auth.models import User
+
+    return (scope(select(User.id, User.name).join(Incident, Incident.assignee_id == User.id),
+                  user, Incident.site_id).distinct().order_by(User.name))

@@ -171,6 +171,8 @@ def index():
                        types=db.session.scalars(queries.all_types()).all(),
                        sites=db.session.execute(site_queries.site_options(current_user)).all(),
                        statuses=STATUSES, severities=SEVERITIES, now=utcnow(),
+                       assignees=db.session.execute(queries.assignees(current_user)).all()
+                       if queries.sees_all_of_site(current_user) else [],
                        sla_flag=services.sla_flag, **LABELS)
 
 

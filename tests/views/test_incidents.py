@@ -287,3 +287,18 @@ def test_procedure_files_per_type_reach_the_reporter(app, client, login_as, site
     assert document.status_code == 200 and document.data.startswith(b"%PDF-")
     assert "attachment" in document.headers["Content-Disposition"]
     assert document.headers["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_filter_by_assignee(app, client, login_as, site):
+    reporter = make_user(app, username="rep", sites=[site])
+    tech = make_user(app, username="tech", name="Tech Zhang", roles=("technician",),
+                     sites=[site])
+    mine = make_incident(app, site, reporter, description="Given to tech")
+    other = make_incident(app, site, reporter, description="Nobody has it")
+    with app.app_context():
+        db.session.get(Incident, mine.id).assignee_id = tech.id
+        db.session.commit()
+    login_as("supervisor")
+    page = client.get(f"/incidents/?assignee={tech.id}").text
+    assert mine.reference in page and other.reference not in page
+    assert "Tech Zhang" in page  # offered in the assignee menu
