@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     from app.core.audit import describer
 
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["pair"] = lambda value, labels: (value, labels[value])
     app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else ""
     app.jinja_env.globals["audit_describer"] = describer
 

@@ -168,7 +168,8 @@ def index():
     }
     page = paginate(queries.incident_list(current_user, **filters))
     return render_page("incidents/index.html", "incident_results", page=page, filters=filters,
-                       types=db.session.scalars(queries.all_types()).all(),
+                       type_options=[(t.id, t.label)
+                                     for t in db.session.scalars(queries.all_types())],
                        sites=db.session.execute(site_queries.site_options(current_user)).all(),
                        statuses=STATUSES, severities=SEVERITIES, now=utcnow(),
                        assignees=db.session.execute(queries.assignees(current_user)).all()

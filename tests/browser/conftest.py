@@ -49,7 +49,8 @@ expect.set_options(timeout=5_000)
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (sudo apt-get install chromium)")
+        pytest.fail("Debian's chromium is missing: run make test (it installs it), or "
+                    "sudo apt-get install chromium fonts-noto-cjk")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
