@@ -110,10 +110,12 @@ def purge(days: int) -> None:
 @with_appcontext
 def sla_check() -> None:
     """Tell supervisors about SLA clocks that ran out (run every few minutes, e.g. cron)."""
+    from app.core import mail
     from app.incidents.services import check_breaches
 
     breached = check_breaches()
     db.session.commit()
+    mail.send_queued(background=False)
     click.echo(f"{breached} SLA breaches reported.")
 
 

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 
 from app.actions.models import PRIORITY_LABELS
-from app.core.fields import length, record_id, required
+from app.core.fields import length, plausible_date, record_id, required
 from app.core.forms import Form, IdempotentForm
 
 
@@ -11,7 +11,7 @@ class ActionForm(IdempotentForm):
     description = TextAreaField(_l("Details"), validators=[length(5000)], render_kw={"rows": 3})
     site = SelectField(_l("Site"), coerce=record_id, validators=[required()])
     owner = SelectField(_l("Owner"), coerce=record_id, validators=[required()])
-    due_date = DateField(_l("Due date"), validators=[required()])
+    due_date = DateField(_l("Due date"), validators=[required(), plausible_date])
     priority = SelectField(_l("Priority"), coerce=int, default=3,
                            choices=list(PRIORITY_LABELS.items()))
 

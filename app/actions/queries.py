@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.actions.models import OPEN_STATUSES, Action
+from app.core.db import for_change
 from app.extensions import db
 from app.sites.queries import scope
 
@@ -17,8 +18,9 @@ def is_manager(user) -> bool:
 
 def visible(statement, user):
     """Managers: every action of their sites. Others: the actions they own."""
+    statement = scope(statement, user, Action.site_id)  # never beyond one's sites
     if is_manager(user):
-        return scope(statement, user, Action.site_id)
+        return statement
     return statement.where(Action.owner_id == user.id)
 
 
@@ -54,7 +56,8 @@ def actions_of_source(source_type: str, source_id: int):
 
 
 def get_action(user, action_id: int) -> Action:
-    action = db.session.scalar(visible(select(Action).where(Action.id == action_id), user))
+    action = db.session.scalar(for_change(visible(select(Action).where(Action.id == action_id),
+                                                  user)))
     if action is None:
         abort(404)
     return action

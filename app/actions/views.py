@@ -119,6 +119,8 @@ def edit(action_id: int):
         "title": action.title, "description": action.description, "owner": action.owner_id,
         "due_date": action.due_date, "priority": action.priority})
     form.owner.choices = _owner_choices(action.site_id)
+    if action.owner and action.owner_id not in {value for value, _label in form.owner.choices}:
+        form.owner.choices.append((action.owner_id, action.owner.name))  # left, but still owns it
     if form.validate_on_submit():
         services.update(action, title=form.title.data, description=form.description.data,
                         owner=db.session.get(User, form.owner.data), due_date=form.due_date.data,

@@ -79,3 +79,11 @@ def rollback() -> None:
 
 
 
+
+
+def for_change(statement):
+    """A record about to be changed: locked (PostgreSQL) so that two people moving the same
+    incident at once are served one after the other. SQLite's writers queue already."""
+    if has_request_context() and request.method not in READ_METHODS:
+        return statement.with_for_update(of=statement.column_descriptions[0]["entity"])
+    return statement

@@ -47,3 +47,10 @@ def record_id(value) -> int:
 
 def optional_record_id(value) -> int | None:
     return record_id(value) if value not in (None, "") else None
+
+
+def plausible_date(_form, field):
+    """Dates of this century only: year 1 or 9999 cannot be moved between time zones."""
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Enter a date between 2000 and 2100."))
+

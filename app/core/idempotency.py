@@ -8,9 +8,10 @@ duplicate waits on the reservation and then replays the first answer.
 """
 
 import hashlib
+import secrets
 from functools import wraps
 
-from flask import make_response, request
+from flask import make_response, request, session
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,8 +31,14 @@ def _key() -> str | None:
 
 
 def _scope() -> str:
-    """The endpoint and the exact path: one key reused on another record is another request."""
-    digest = hashlib.sha256(request.path.encode()).hexdigest()[:16]
+    """The endpoint and the exact path: one key reused on another record is another request.
+
+    Without an account the browser session stands in for the user, so one visitor can never
+    be answered with another visitor's first answer.
+    """
+    owner = "" if current_user.is_authenticated else session.setdefault(
+        "anonymous_id", secrets.token_hex(8))
+    digest = hashlib.sha256(f"{owner}:{request.path}".encode()).hexdigest()[:16]
     return f"{request.endpoint}:{digest}"[:80]
 
 

@@ -16,7 +16,8 @@ from app.extensions import db
 
 
 def enabled() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
+    """Mail needs a server and BASE_URL: links in mails never come from a request's Host."""
+    return bool(current_app.config.get("MAIL_SERVER") and current_app.config.get("BASE_URL"))
 
 
 def outbox() -> list:
@@ -32,7 +33,7 @@ def _message(config: dict, to_address: str, subject: str, body: str) -> EmailMes
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to_address
-    message["Subject"] = subject.replace("\n", " ")[:200]
+    message["Subject"] = " ".join(subject.split())[:200]  # no CR/LF can reach the header
     message.set_content(body)
     return message
 
@@ -46,12 +47,13 @@ def _deliver(config: dict, mails: list, logger) -> None:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             for to_address, subject, body in mails:
                 smtp.send_message(_message(config, to_address, subject, body))
-    except (OSError, smtplib.SMTPException) as error:  # in-app notifications still work
+    except Exception as error:  # noqa: BLE001 - whatever fails, in-app notifications stand
         logger.warning("mail not sent to %d recipients: %s", len(mails), clean(error))
 
 
-def send_queued() -> None:
-    """After a commit: send what the transaction queued."""
+def send_queued(background: bool | None = None) -> None:
+    """After a commit: send what the transaction queued (in the foreground for CLI tasks,
+    whose process may end before a background thread has sent anything)."""
     mails = list(outbox())
     outbox().clear()
     if not mails or not enabled():
@@ -60,7 +62,9 @@ def send_queued() -> None:
         "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD",
         "MAIL_FROM")}
     logger = current_app.logger
-    if current_app.config.get("MAIL_BACKGROUND", True):
+    if background is None:
+        background = current_app.config.get("MAIL_BACKGROUND", True)
+    if background:
         threading.Thread(target=_deliver, args=(config, mails, logger), daemon=True).start()
     else:
         _deliver(config, mails, logger)

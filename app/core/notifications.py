@@ -1,6 +1,6 @@
 """In-app notifications: stored as a kind and parameters, worded in the reader's language."""
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,8 +38,7 @@ def _queue_mail(user, notification: Notification) -> None:
     """The same words, in the reader's own language, with a link back into the app."""
     with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = text_of(notification)
-    base = current_app.config.get("BASE_URL") or (
-        request.host_url.rstrip("/") if has_request_context() else "")
+    base = current_app.config["BASE_URL"].rstrip("/")
     mail.queue(user.email, f"Fieldbook: {text}", f"{text}\n\n{base}{notification.link}\n")
 
 

@@ -8,9 +8,15 @@ from app.core.models import AuditEvent
 def recent_activity(user, limit: int = 8):
     """The latest changes at the user's sites (administrators: everywhere), newest first."""
     statement = select(AuditEvent).where(AuditEvent.action != "sign_in")
-    if not user.is_admin:
+    if user.is_admin:
+        pass
+    elif user.has_role("supervisor"):
         statement = statement.where(or_(AuditEvent.site_id.in_(user.site_ids),
                                         AuditEvent.actor_id == user.id))
+    else:
+        # Others see their own changes only: a site's log names records (incidents, actions)
+        # they may not open.
+        statement = statement.where(AuditEvent.actor_id == user.id)
     return statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
 
 

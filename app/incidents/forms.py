@@ -12,13 +12,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import NumberRange, Optional, Regexp
+from wtforms.validators import NumberRange, Optional, Regexp, StopValidation
 
 from app.core.fields import (
     MultiCheckboxField,
     length,
     optional_email,
     optional_record_id,
+    plausible_date,
     record_id,
     required,
 )
@@ -37,6 +38,11 @@ from app.incidents.models import (
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+def finite(_form, field):
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter a number."))
+
+
 def severity_choices():
     return [(s, SEVERITY_LABELS[s]) for s in SEVERITIES]
 
@@ -52,7 +58,7 @@ class ReportForm(IdempotentForm):
     site = SelectField(_l("Site"), coerce=record_id, validators=[required()])
     location = SelectField(_l("Where?"), validators=[Optional()])
     occurred_at = DateTimeLocalField(_l("When?"), format=DATETIME_FORMATS,
-                                     validators=[required()])
+                                     validators=[required(), plausible_date])
     description = TextAreaField(_l("What happened"), validators=[required(), length(5000)],
                                 render_kw={"rows": 4})
     people_involved = TextAreaField(_l("People involved"), validators=[length(2000)],
@@ -69,7 +75,8 @@ class TriageForm(Form):
     category = StringField(_l("Category"), validators=[length(60)])
     assignee = SelectField(_l("Assignee"), coerce=optional_record_id)
     assigned_team = SelectField(_l("Team"), choices=team_choices)
-    due_at = DateTimeLocalField(_l("Due"), format=DATETIME_FORMATS, validators=[Optional()])
+    due_at = DateTimeLocalField(_l("Due"), format=DATETIME_FORMATS,
+                                validators=[Optional(), plausible_date])
 
 
 class StatusForm(Form):
@@ -132,8 +139,8 @@ def sla_form_class():
                                                 message=_l("Between 1 and 43200."))]))
         setattr(SlaForm, f"{severity}_resolve", DecimalField(
             _l("%(severity)s: resolve within (hours)", severity=label), places=1,
-            validators=[required(), NumberRange(0.1, 24 * 365,
-                                                message=_l("Between 0.1 and 8760."))]))
+            validators=[required(), finite, NumberRange(0.1, 24 * 365,
+                                                        message=_l("Between 0.1 and 8760."))]))
         setattr(SlaForm, f"{severity}_business", BooleanField(
             _l("%(severity)s: count business hours only", severity=label)))
     return SlaForm

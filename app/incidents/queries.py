@@ -4,6 +4,7 @@ from flask import abort
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from app.core.db import for_change
 from app.core.models import utcnow
 from app.extensions import db
 from app.incidents.models import OPEN_STATUSES, Incident, IncidentType, ServiceRequest
@@ -54,8 +55,10 @@ def incident_list(user, *, search="", status="", type_id=None, severity="", site
 
 
 def get_incident(user, incident_id: int) -> Incident:
-    incident = db.session.scalar(visible(select(Incident).where(Incident.id == incident_id),
-                                         user))
+    statement = (select(Incident).where(Incident.id == incident_id)
+                 .options(joinedload(Incident.site), joinedload(Incident.location),
+                          joinedload(Incident.reporter), joinedload(Incident.assignee)))
+    incident = db.session.scalar(for_change(visible(statement, user)))
     if incident is None:
         abort(404)
     return incident
@@ -87,7 +90,8 @@ def request_list(user, *, status="", channel="", kind="", search=""):
 
 
 def get_request(user, request_id: int) -> ServiceRequest:
-    request_ = db.session.get(ServiceRequest, request_id)
+    request_ = db.session.scalar(for_change(select(ServiceRequest).where(
+        ServiceRequest.id == request_id)))
     if request_ is None or not user.can_see_site(request_.site_id):
         abort(404)
     return request_

@@ -1,6 +1,8 @@
 """Service requests: the public page and status link (no account), and the staff side."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+import secrets
+
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -10,7 +12,7 @@ from app.core.attachments import UploadError, attachments_for
 from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.params import text_arg
-from app.core.permissions import public, requires
+from app.core.permissions import public, requires, user_can
 from app.core.render import render_page
 from app.extensions import db, limiter
 from app.incidents import bp, queries, services
@@ -43,15 +45,16 @@ def _stamp() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="public-request")
 
 
-def _looks_like_spam(form: PublicRequestForm) -> bool:
-    """No outside service: a trap field, and a form sent faster than anyone can type."""
+def _looks_like_spam(form: PublicRequestForm, site: Site) -> bool:
+    """No outside service: a trap field, and a form of this site, shown in this browser
+    session, sent no sooner than anyone could type it."""
     if form.website.data:
         return True
     try:
-        _stamp().loads(form.started.data or "", max_age=86400)
-    except SignatureExpired:
-        return False  # an old page: let the person send it
-    except BadSignature:
+        stamped = _stamp().loads(form.started.data or "", max_age=86400)
+    except BadSignature:  # expired (a day-old page) or forged: show a fresh form
+        return True
+    if stamped != [site.code, session.get("request_nonce")]:
         return True
     try:
         # Timestamps count whole seconds and "expired" means older than max_age: a form sent
@@ -60,6 +63,11 @@ def _looks_like_spam(form: PublicRequestForm) -> bool:
     except SignatureExpired:
         return False
     return True
+
+
+def _new_stamp(site: Site) -> str:
+    nonce = session.setdefault("request_nonce", secrets.token_hex(8))
+    return _stamp().dumps([site.code, nonce])
 
 
 def _photos(form) -> list:
@@ -81,11 +89,11 @@ def public_request(code: str):
     site = _public_site(code)
     form = PublicRequestForm()
     if request.method == "GET":
-        form.started.data = _stamp().dumps("form")
+        form.started.data = _new_stamp(site)
     if form.validate_on_submit():
-        if _looks_like_spam(form):
+        if _looks_like_spam(form, site):
             form.description.errors.append(_("Please wait a moment and send it again."))
-            form.started.data = _stamp().dumps("form")
+            form.started.data = _new_stamp(site)
         else:
             try:
                 request_, token = services.submit_request(
@@ -146,7 +154,8 @@ def request_new():
             form.photos.errors.append(str(error))
         else:
             flash(_("Request %(reference)s logged.", reference=request_.reference), "success")
-            return redirect(url_for("incidents.requests"), 303)
+            return redirect(url_for("incidents.requests" if user_can(
+                current_user, "requests.manage") else "dashboard.home"), 303)
     return render_page("incidents/request_form.html", form=form,
                        status=422 if form.errors else 200)
 

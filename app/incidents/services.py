@@ -135,6 +135,14 @@ def triage(incident: Incident, *, severity: str, priority: int | None, category:
                              reference=incident.reference)
 
 
+def can_open(user, incident: Incident) -> bool:
+    """The rule of incidents.queries.visible, for one user and one incident."""
+    if not user.can_see_site(incident.site_id):
+        return False
+    return bool(user.role_set - {"staff"}) or user.id in (incident.reporter_id,
+                                                          incident.assignee_id)
+
+
 def is_handler(user, incident: Incident) -> bool:
     return incident.assignee_id == user.id or (
         bool(incident.assigned_team) and user.has_role(incident.assigned_team))
@@ -194,8 +202,14 @@ def _reopen(incident: Incident, *, note: str, by) -> None:
     before = incident.status
     incident.status = "in_progress"
     incident.reopen_count += 1
+    if incident.resolved_at is not None:
+        # The time it sat resolved was not the team's: it counts as a pause.
+        incident.paused_seconds += int(sla.business_seconds(
+            calendar_for(incident), incident.resolved_at, utcnow()))
+        _recompute_due(incident)
+        if incident.resolve_due_at and incident.resolve_due_at > utcnow():
+            incident.resolve_breach_notified = False
     incident.resolved_at = incident.closed_at = None
-    incident.resolve_breach_notified = False
     sync_request(incident)
     timeline.add_event(incident, "reopened", by=by, text=note, from_status=before,
                        to_status="in_progress")
@@ -211,9 +225,10 @@ def comment(incident: Incident, *, text: str, by) -> None:
     timeline.add_event(incident, "comment", by=by, text=text)
     names = {name.lower() for name in MENTION.findall(text)}
     if names:
-        mentioned = db.session.scalars(select(User).join(
+        mentioned = [user for user in db.session.scalars(select(User).join(
             user_site, user_site.c.user_id == User.id).where(
-            user_site.c.site_id == incident.site_id, func.lower(User.username).in_(names)))
+            user_site.c.site_id == incident.site_id, User.active,
+            func.lower(User.username).in_(names))) if can_open(user, incident)]
         notifications.notify(mentioned, "incident_mention", exclude=by, link=_link(incident),
                              who=by.name, reference=incident.reference)
 
@@ -283,8 +298,13 @@ def apply_sla(incident: Incident) -> None:
     ack, resolve, business = policy_for(incident.site_id, incident.severity)
     incident.ack_target_minutes, incident.resolve_target_minutes = ack, resolve
     incident.sla_business_hours = business
-    incident.ack_breach_notified = incident.resolve_breach_notified = False
     _recompute_due(incident)
+    now = utcnow()
+    # A breach already told stays told unless the new promise moved it into the future.
+    if incident.ack_due_at and incident.ack_due_at > now:
+        incident.ack_breach_notified = False
+    if incident.resolve_due_at and incident.resolve_due_at > now:
+        incident.resolve_breach_notified = False
 
 
 def _recompute_due(incident: Incident) -> None:
@@ -298,7 +318,8 @@ def _recompute_due(incident: Incident) -> None:
         moment = sla.add_business_seconds(calendar, start, minutes * 60 + incident.paused_seconds)
         return moment.replace(tzinfo=None)
 
-    incident.ack_due_at = due(incident.ack_target_minutes)
+    if incident.acknowledged_at is None:  # a met (or missed) acknowledgement stays as it was
+        incident.ack_due_at = due(incident.ack_target_minutes)
     incident.resolve_due_at = due(incident.resolve_target_minutes)
 
 
@@ -307,6 +328,9 @@ def pause(incident: Incident, *, reason: str, by) -> None:
     reason = (reason or "").strip()
     if not incident.is_open or incident.paused_at is not None:
         raise IncidentError(_l("The clock of this incident cannot be paused now."))
+    if incident.resolve_due_at and incident.resolve_due_at < utcnow():
+        raise IncidentError(_l("The clock has run out already: it cannot be paused."),
+                            field="reason")
     if not reason:
         raise IncidentError(_l("Say what you are waiting for."), field="reason")
     incident.paused_at, incident.pause_reason = utcnow(), reason[:200]
@@ -354,7 +378,8 @@ def check_breaches(now: datetime | None = None) -> int:
         Incident.status.in_(OPEN_STATUSES), Incident.paused_at.is_(None),
         ((Incident.acknowledged_at.is_(None) & ~Incident.ack_breach_notified
           & (Incident.ack_due_at < now))
-         | (~Incident.resolve_breach_notified & (Incident.resolve_due_at < now)))))
+         | (~Incident.resolve_breach_notified & (Incident.resolve_due_at < now))))
+        .with_for_update(skip_locked=True, of=Incident))  # two checkers never tell twice
     for incident in candidates:
         for which, flag in (("ack", "ack_breach_notified"), ("resolve", "resolve_breach_notified")):
             state = timer(incident, which, now)["state"]
@@ -461,8 +486,8 @@ def convert_to_incident(request_: ServiceRequest, *, incident_type: IncidentType
 
 def close_request(request_: ServiceRequest, *, status: str, note: str, by) -> None:
     """Resolve (or reject) a request directly; the note is shown to the customer."""
-    if status not in ("resolved", "rejected") or request_.status in ("resolved", "closed",
-                                                                    "rejected"):
+    if status not in ("resolved", "rejected") or request_.status != "new":
+        # A request handled as an incident follows the incident (sync_request).
         raise IncidentError(_l("This change is not possible now."))
     note = (note or "").strip()
     if not note:

@@ -78,4 +78,6 @@ def add_business_seconds(calendar: Calendar, start: datetime, seconds: float) ->
         if remaining <= length:
             return opens + timedelta(seconds=remaining)
         remaining -= length
-    raise ValueError("no working time in the calendar")
+    # A target longer than the calendar can hold within MAX_DAYS: count it round the clock
+    # rather than fail the report.
+    return start + timedelta(seconds=seconds)

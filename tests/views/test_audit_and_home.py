@@ -1,6 +1,6 @@
 """The audit log page (admins) and the home page."""
 
-from tests.conftest import csrf_from, make_site
+from tests.conftest import csrf_from, make_site, make_user
 
 
 def test_changes_are_in_the_audit_log_with_before_and_after(app, client, login_as, site):
@@ -26,10 +26,20 @@ def test_audit_fragment_for_htmx_filters(client, login_as):
 
 def test_home_shows_my_sites_and_recent_changes(app, client, login_as, site):
     make_site(app, name="Not mine", code="NOT")
-    login_as("inspector", name="Ana")
+    login_as("supervisor", name="Ana")
     html = client.get("/").text
     assert "Hello, Ana" in html and "Test Site" in html and "Not mine" not in html
     assert "Lobby point" in html  # a recent change at my site
+
+
+def test_others_see_only_their_own_changes_on_home(app, client, login_as, site):
+    from tests.helpers import make_action
+
+    boss = make_user(app, username="boss", roles=("supervisor",), sites=[site])
+    make_action(app, site, boss, by=boss, title="Private matter")
+    login_as("staff")
+    html = client.get("/").text
+    assert "Private matter" not in html and "Lobby point" not in html
 
 
 def test_home_navigation_by_role(client, login_as):
