@@ -28,7 +28,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[datetime | None]
 
-    sites = relationship("Site", secondary=user_site, lazy="selectin", order_by="Site.name")
+    # Loaded with the signed-in user (auth.session) and by lists that show it, not by default:
+    # every User loaded elsewhere (timelines, menus) would cost a query otherwise.
+    sites = relationship("Site", secondary=user_site, lazy="select", order_by="Site.name")
 
     # Set by the user loader: the session this request belongs to, and the user's site zones.
     _session_token = None

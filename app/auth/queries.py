@@ -1,13 +1,14 @@
 """Read-side queries for users."""
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User, user_site
 
 
 def user_list(*, search: str = "", role: str = "", site_id: int | None = None,
               status: str = "active"):
-    statement = select(User).order_by(User.name, User.id)
+    statement = select(User).options(selectinload(User.sites)).order_by(User.name, User.id)
     if search:
         pattern = f"%{search.strip()}%"
         statement = statement.where(or_(User.name.ilike(pattern), User.username.ilike(pattern),

@@ -286,6 +286,14 @@ def policy_for(site_id: int, severity: str) -> tuple[int, int, bool]:
 def calendar_for(incident: Incident) -> sla.Calendar:
     if not incident.sla_business_hours:
         return sla.Calendar()
+    cached = incident.__dict__.get("_sla_calendar")  # one lookup per incident and request
+    if cached is not None:
+        return cached
+    incident.__dict__["_sla_calendar"] = _business_calendar(incident)
+    return incident.__dict__["_sla_calendar"]
+
+
+def _business_calendar(incident: Incident) -> sla.Calendar:
     hours = db.session.get(BusinessHours, incident.site_id) or BusinessHours(
         days="0,1,2,3,4", opens=time(8), closes=time(18))
     days = frozenset(int(d) for d in hours.days.split(",") if d.strip().isdigit())
