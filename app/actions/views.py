@@ -131,6 +131,13 @@ def edit(action_id: int):
                        status=422 if form.errors else 200)
 
 
+def _moved(action):
+    """After a change of status: say so, and show the action again."""
+    flash(_("%(reference)s is now: %(status)s", reference=action.reference,
+            status=STATUS_LABELS[action.status]), "success")
+    return redirect(url_for("actions.detail", action_id=action.id), 303)
+
+
 @bp.route("/<int:action_id>/progress", methods=["POST"])
 @requires("actions.view")
 def progress(action_id: int):
@@ -148,9 +155,7 @@ def progress(action_id: int):
         except services.ActionError as error:
             form.note.errors.append(str(error))
         else:
-            flash(_("%(reference)s is now: %(status)s", reference=action.reference,
-                    status=STATUS_LABELS[action.status]), "success")
-            return redirect(url_for("actions.detail", action_id=action.id), 303)
+            return _moved(action)
     return _detail(action, status=422, note_form=form)
 
 
@@ -166,9 +171,7 @@ def verify(action_id: int):
         except services.ActionError as error:
             form.note.errors.append(str(error))
         else:
-            flash(_("%(reference)s is now: %(status)s", reference=action.reference,
-                    status=STATUS_LABELS[action.status]), "success")
-            return redirect(url_for("actions.detail", action_id=action.id), 303)
+            return _moved(action)
     return _detail(action, status=422, verify_form=form)
 
 
