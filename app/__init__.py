@@ -3,7 +3,7 @@
 import logging
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from app import config as settings
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -53,10 +53,20 @@ class RecordId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class PathText(UnicodeConverter):
+    """<name> in URLs: no control characters, so a NUL is a 404 on every database
+    (PostgreSQL refuses NUL in a string parameter instead of finding nothing)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
+
+
 def _register_blueprints(app: Flask) -> None:
     from app import actions, auth, core, dashboard, incidents, sites
 
     app.url_map.converters["int"] = RecordId
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PathText
 
     app.register_blueprint(core.bp)
     app.register_blueprint(auth.bp)

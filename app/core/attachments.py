@@ -6,8 +6,10 @@ metadata (no GPS position or camera serial leaks), reduced to IMAGE_MAX_SIDE, an
 a random server-chosen name beside a thumbnail.
 """
 
+import re
 import secrets
 import warnings
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -17,11 +19,21 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
 from app.core.db import written_files
-from app.core.forms import strip_control_characters
 from app.core.models import Attachment
 from app.extensions import db
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+
+
+# Every control character, CR and LF included (a name goes into a Content-Disposition header),
+# and the Unicode line and paragraph separators.
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean_file_name(name: str | None, default: str = "") -> str:
+    """A file name as people see it, safe to store and to send back in a header."""
+    cleaned = _UNSAFE_IN_NAME.sub("", name or "").strip()[:200]
+    return cleaned or default
 
 
 class UploadError(ValueError):
@@ -66,6 +78,8 @@ def _to_jpeg(image: Image.Image, side: int) -> bytes:
         background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
     image.thumbnail((side, side))
+    # Pillow writes the source's comment (a JPEG COM segment) back unless told otherwise.
+    image.info = {}
     out = BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is dropped
     return out.getvalue()
@@ -92,7 +106,7 @@ def save_image(file_storage, *, entity_type: str, entity_id: int, site_id: int |
         written_files().append(str(folder / name))  # removed again if the request fails
     attachment = Attachment(
         entity_type=entity_type, entity_id=entity_id, site_id=site_id,
-        original_name=strip_control_characters(file_storage.filename or "")[:200],
+        original_name=clean_file_name(file_storage.filename),
         stored_name=f"{stem}.jpg",
         thumb_name=f"{stem}_t.jpg", content_type="image/jpeg", size=len(full),
         width=width, height=height, created_by_id=getattr(by, "id", None),
@@ -100,6 +114,21 @@ def save_image(file_storage, *, entity_type: str, entity_id: int, site_id: int |
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+# entity type -> rule(user, attachment) -> bool: who may open a file is who may open its record.
+# Each domain registers the rule of each record kind it attaches files to; a kind without a
+# rule is served to nobody, so a new domain cannot forget it.
+_ACCESS_RULES: dict[str, Callable] = {}
+
+
+def register_access(entity_type: str, rule: Callable) -> None:
+    _ACCESS_RULES[entity_type] = rule
+
+
+def may_open(user, attachment: Attachment) -> bool:
+    rule = _ACCESS_RULES.get(attachment.entity_type)
+    return rule is not None and bool(rule(user, attachment))
 
 
 def attachments_for(entity_type: str, entity_id: int):
@@ -127,7 +156,7 @@ def save_document(file_storage, *, entity_type: str, entity_id: int, site_id: in
     written_files().append(str(path))
     attachment = Attachment(
         entity_type=entity_type, entity_id=entity_id, site_id=site_id,
-        original_name=strip_control_characters(file_storage.filename or "document.pdf")[:200],
+        original_name=clean_file_name(file_storage.filename, "document.pdf"),
         stored_name=name, thumb_name="", content_type="application/pdf", size=len(data),
         width=0, height=0, created_by_id=getattr(by, "id", None))
     db.session.add(attachment)

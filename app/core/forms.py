@@ -35,6 +35,15 @@ class IdempotentForm(Form):
 
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from flask_login import current_user
+
+        from app.core.idempotency import visitor_id
+
+        if not current_user.is_authenticated:
+            visitor_id()  # before the first POST, so that its retry is recognised
+
 
 class PhotoForm(IdempotentForm):
     """One photo for a record, from the camera or the gallery."""

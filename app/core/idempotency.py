@@ -1,10 +1,12 @@
 """Create POSTs carry an idempotency key; a replay gets the first answer and creates nothing.
 
 The key comes from the `Idempotency-Key` header (htmx, the offline queue) or the hidden
-`idempotency_key` field (forms without JavaScript). It is scoped to the user and the URL
-posted to. The key is reserved before the view runs and its answer is written in the same
-transaction as the record it created, so either both land or neither does; a concurrent
-duplicate waits on the reservation and then replays the first answer.
+`idempotency_key` field (forms without JavaScript). It is scoped to its owner (the user, or for
+a visitor without an account the browser session) and the URL posted to; the scope is one
+non-null string, so the unique constraint holds for visitors too (NULLs never collide).
+The key is reserved before the view runs and its answer is written in the same transaction
+as the record it created, so either both land or neither does; a concurrent duplicate waits
+on the reservation and then replays the first answer.
 """
 
 import hashlib
@@ -30,15 +32,21 @@ def _key() -> str | None:
     return key or None
 
 
-def _scope() -> str:
-    """The endpoint and the exact path: one key reused on another record is another request.
+def visitor_id() -> str:
+    """Who a visitor without an account is: an id in the browser session.
 
-    Without an account the browser session stands in for the user, so one visitor can never
-    be answered with another visitor's first answer.
+    Made when the form is shown (IdempotentForm), not when it is sent: the answer to the
+    first POST may be lost, and its retry must carry the same id to be recognised.
     """
-    owner = "" if current_user.is_authenticated else session.setdefault(
-        "anonymous_id", secrets.token_hex(8))
-    digest = hashlib.sha256(f"{owner}:{request.path}".encode()).hexdigest()[:16]
+    return session.setdefault("anonymous_id", secrets.token_hex(8))
+
+
+def _scope() -> str:
+    """Owner, endpoint and exact path: one key reused on another record, or by someone else,
+    is another request; one visitor is never answered with another's first answer."""
+    owner = f"user:{current_user.id}" if current_user.is_authenticated else \
+        f"visitor:{visitor_id()}"
+    digest = hashlib.sha256(f"{owner}:{request.path}".encode()).hexdigest()[:24]
     return f"{request.endpoint}:{digest}"[:80]
 
 
@@ -47,9 +55,7 @@ def _user_id() -> int | None:
 
 
 def _find(key: str) -> IdempotencyKey | None:
-    user_id = _user_id()
     return db.session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.user_id.is_(None) if user_id is None else IdempotencyKey.user_id == user_id,
         IdempotencyKey.endpoint == _scope(), IdempotencyKey.key == key))
 
 

@@ -55,7 +55,10 @@ class AuditEvent(db.Model):
 
 
 class IdempotencyKey(db.Model):
-    """The first answer to a create POST, replayed when the same key comes again."""
+    """The first answer to a create POST, replayed when the same key comes again.
+
+    `endpoint` is the scope: endpoint, owner (user or visitor) and path, digested; the key is
+    unique within it. `user_id` is kept so that a deleted user's keys go with them."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -68,7 +71,7 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (
-        db.UniqueConstraint("user_id", "endpoint", "key", name="uq_idempotency_key_scope"),
+        db.UniqueConstraint("endpoint", "key", name="uq_idempotency_key_scope"),
     )
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from app.core import bp, notifications
-from app.core.attachments import upload_dir
+from app.core.attachments import clean_file_name, may_open, upload_dir
 from app.core.models import Attachment, AuditEvent, Notification
 from app.core.pagination import paginate
 from app.core.params import text_arg
@@ -17,10 +17,9 @@ from app.extensions import db
 
 
 def _visible_attachment(public_id) -> Attachment:
+    """The file of a record the user may open (the rule its domain registered); 404 otherwise."""
     attachment = db.session.scalar(select(Attachment).where(Attachment.public_id == public_id))
-    # No site: reference material for everyone (an incident type's procedure files).
-    if attachment is None or (attachment.site_id is not None and
-                              not current_user.can_see_site(attachment.site_id)):
+    if attachment is None or not may_open(current_user, attachment):
         abort(404)
     return attachment
 
@@ -43,7 +42,7 @@ def attachment(public_id):
     found = _visible_attachment(public_id)
     if found.content_type == "application/pdf":
         return _send(found.stored_name, "application/pdf",
-                     download_name=found.original_name or "document.pdf")
+                     download_name=clean_file_name(found.original_name, "document.pdf"))
     return _send(found.stored_name, "image/jpeg")
 
 

@@ -10,4 +10,4 @@ label_entity("incident", _l("incident"))
 label_entity("incidenttype", _l("incident type"))
 label_entity("servicerequest", _l("service request"))
 
-from app.incidents import panels, request_views, views  # noqa: E402,F401
+from app.incidents import panels, policy, request_views, views  # noqa: E402,F401

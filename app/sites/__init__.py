@@ -9,4 +9,4 @@ bp = Blueprint("sites", __name__)
 for _kind, _label in (("site", _l("site")), ("area", _l("area")), ("location", _l("location"))):
     label_entity(_kind, _label)
 
-from app.sites import views  # noqa: E402,F401
+from app.sites import policy, views  # noqa: E402,F401
