@@ -81,7 +81,16 @@ def _init_core(app: Flask) -> None:
     from app.actions import models as _action_models  # noqa: F401
     from app.auth import models as _auth_models  # noqa: F401
     from app.auth.session import init_login
-    from app.core import assets, errors, i18n, notifications, pagination, security, urls
+    from app.core import (
+        assets,
+        attachments,
+        errors,
+        i18n,
+        notifications,
+        pagination,
+        security,
+        urls,
+    )
     from app.core import db as core_db
     from app.core import models as _core_models  # noqa: F401
     from app.core.render import add_flash_oob
@@ -89,6 +98,7 @@ def _init_core(app: Flask) -> None:
     from app.sites import models as _site_models  # noqa: F401
 
     core_db.init_app(app)
+    attachments.init_app(app)
     init_login(app)
     errors.init_app(app)
     security.init_app(app)

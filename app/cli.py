@@ -90,20 +90,26 @@ def backup(path: str) -> None:
 @with_appcontext
 @click.option("--days", default=7, show_default=True, help="Keep idempotency keys this long.")
 def purge(days: int) -> None:
-    """Remove expired sign-in sessions and old idempotency keys (run daily, e.g. from cron)."""
+    """Remove expired sign-in sessions, old idempotency keys and files no record points to
+    (run daily, e.g. from cron)."""
     from datetime import timedelta
 
     from sqlalchemy import delete
 
+    from app.auth import throttle
     from app.auth.models import LoginSession
+    from app.core.attachments import sweep
     from app.core.models import IdempotencyKey, utcnow
 
     sessions = db.session.execute(delete(LoginSession).where(
         LoginSession.expires_at < utcnow())).rowcount
     keys = db.session.execute(delete(IdempotencyKey).where(
         IdempotencyKey.created_at < utcnow() - timedelta(days=days))).rowcount
+    throttle.purge()
     db.session.commit()
-    click.echo(f"Removed {sessions} expired sessions and {keys} idempotency keys.")
+    files = sweep()
+    click.echo(f"Removed {sessions} expired sessions, {keys} idempotency keys and {files} "
+               "files without a record.")
 
 
 @click.command("sla-check")

@@ -39,6 +39,10 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
     MAX_IMAGE_BYTES = 12 * 1024 * 1024
     MAX_IMAGE_PIXELS = 40_000_000
+    # The work one request may ask for: a 40 MP picture takes about 2 s to decode and
+    # re-encode on one core, a photo downscaled on the phone (2000 px) a tenth of that.
+    MAX_PHOTOS_PER_REQUEST = int(os.environ.get("MAX_PHOTOS_PER_REQUEST", "10"))
+    MAX_REQUEST_PIXELS = 60_000_000
     IMAGE_MAX_SIDE = 2048
     THUMB_SIDE = 320
 
@@ -60,8 +64,10 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL")  # what QR labels encode, behind a proxy
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    # Documented in README: per client address.
+    # Documented in README: failed sign-ins per client address and per account, counted in the
+    # database (every worker sees the same count); successful sign-ins never count.
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
+    SIGNIN_ACCOUNT_LIMIT = os.environ.get("SIGNIN_ACCOUNT_LIMIT", "10 per 15 minutes")
 
     # Optional e-mail for notifications (the app works without it).
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from app.auth import bp, queries, services
+from app.auth import bp, queries, services, throttle
 from app.auth.forms import (
     LanguageForm,
     LoginForm,
@@ -21,7 +24,7 @@ from app.core.params import int_arg, text_arg
 from app.core.permissions import ROLE_LABELS, ROLES, public, requires
 from app.core.render import render_page
 from app.core.urls import local_path
-from app.extensions import db, limiter
+from app.extensions import db
 from app.sites.models import Site
 
 
@@ -30,20 +33,35 @@ def safe_next(default_endpoint: str = "dashboard.home") -> str:
     return local_path(request.values.get("next")) or url_for(default_endpoint)
 
 
-def _signin_limit() -> str:
-    return current_app.config["SIGNIN_RATE_LIMIT"]
+def _too_many_attempts(field, account: str) -> bool:
+    """Refuse the attempt, with the real wait, when its account or address failed too often."""
+    wait = throttle.wait_before_attempt(account, request.remote_addr)
+    if not wait:
+        return False
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))  # rounded up: never "0 minutes"
+    field.errors.append(_("Too many failed attempts. Try again in %(wait)s.",
+                          wait=format_timedelta(timedelta(minutes=minutes),
+                                                granularity="minute", threshold=2)))
+    current_app.logger.warning("sign-in refused (throttled) login=%s ip=%s", clean(account),
+                               clean(request.remote_addr))
+    return True
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_signin_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(), 303)
     form = LoginForm()
     if form.validate_on_submit():
+        found = services.find_by_login(form.login.data)
+        account = throttle.account_of(form.login.data, found)
+        if _too_many_attempts(form.password, account):
+            return render_page("auth/login.html", form=form, language_form=LanguageForm(),
+                               status=429)
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
+            throttle.forget_failures(account)
             language = session.get("language")
             session.clear()  # a new session at sign-in
             if language:
@@ -52,18 +70,12 @@ def login():
                                    user_agent=request.user_agent.string)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(), 303)
+        throttle.record_failure(account, request.remote_addr)
         current_app.logger.warning("sign-in failed login=%s ip=%s", clean(form.login.data),
                                    clean(request.remote_addr))
         form.password.errors.append(_("Wrong username or password."))
     status = 422 if form.errors else 200
     return render_page("auth/login.html", form=form, language_form=LanguageForm(), status=status)
-
-
-@bp.errorhandler(429)
-def too_many_sign_ins(_error):
-    form = LoginForm()
-    form.password.errors = [_("Too many sign-in attempts. Wait a minute, then try again.")]
-    return render_page("auth/login.html", form=form, language_form=LanguageForm(), status=429)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -106,19 +118,23 @@ def profile():
     return _profile_page(form, PasswordChangeForm(formdata=None))
 
 
-def _profile_page(form, password_form):
-    status = 422 if (form.errors or password_form.errors) else 200
+def _profile_page(form, password_form, status=None):
+    status = status or (422 if (form.errors or password_form.errors) else 200)
     return render_page("auth/profile.html", form=form, password_form=password_form,
                        role_labels=ROLE_LABELS, status=status)
 
 
 @bp.route("/profile/password", methods=["POST"])
 @requires("profile.edit")
-@limiter.limit(_signin_limit)  # the current password must not be guessable by brute force
 def change_password():
     form = PasswordChangeForm()
+    # The current password must not be guessable by brute force: failures count like sign-ins.
+    account = throttle.account_of(current_user.username, current_user)
     if form.validate_on_submit():
+        if _too_many_attempts(form.current_password, account):
+            return _profile_page(ProfileForm(obj=current_user, formdata=None), form, status=429)
         if services.authenticate(current_user.username, form.current_password.data) is None:
+            throttle.record_failure(account, request.remote_addr)
             form.current_password.errors.append(_("The current password is not right."))
         else:
             try:

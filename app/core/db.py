@@ -1,12 +1,12 @@
 """Database connection settings and the request-as-transaction rule."""
 
-
-
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from app.core import mail
 from app.extensions import db
@@ -16,7 +16,21 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def _is_write() -> bool:
     # Outside a request (CLI, tests' setup) every transaction may write.
-    return not has_request_context() or request.method not in READ_METHODS
+    if not has_request_context():
+        return True
+    return request.method not in READ_METHODS and not g.get("reading_only")
+
+
+@contextmanager
+def reading_only():
+    """A phase of a write request that only reads (checking and decoding its photos): its
+    transaction takes no write lock, and ends with the phase, before the view writes."""
+    g.reading_only = True
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        g.reading_only = False
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -53,8 +67,10 @@ def init_app(app: Flask) -> None:
         """The request is the transaction: keep its changes only when it succeeded."""
         if response.status_code >= 400:
             rollback()
+            _write_kept_rows()
             return response
         try:
+            db.session.add_all(g.pop("kept_rows", []))
             db.session.commit()
         except Exception:
             rollback()
@@ -64,9 +80,48 @@ def init_app(app: Flask) -> None:
         return response
 
 
+def keep_even_if_refused(row) -> None:
+    """A row that records the refusal itself (a failed sign-in): written in a transaction of
+    its own after the request's changes were rolled back."""
+    g.setdefault("kept_rows", []).append(row)
+
+
+def _write_kept_rows() -> None:
+    rows = g.pop("kept_rows", [])
+    if rows:
+        db.session.add_all(rows)
+        db.session.commit()
+
+
 def written_files() -> list:
     """Files written during this transaction (photos), removed again if it rolls back."""
     return db.session.info.setdefault("written_files", [])
+
+
+PARTIAL = ".part"
+
+
+def stage_file(path: Path, data: bytes) -> None:
+    """Write a file that takes its name only when the transaction commits.
+
+    Until then it is `<name>.part`: a worker killed before the commit leaves a partial file
+    that `flask purge` sweeps, never a file under a name a record could point to.
+    """
+    Path(f"{path}{PARTIAL}").write_bytes(data)
+    written_files().append(str(path))
+
+
+@event.listens_for(Session, "before_commit")
+def _name_staged_files(session) -> None:
+    for path in session.info.get("written_files", ()):
+        partial = Path(f"{path}{PARTIAL}")
+        if partial.exists():
+            partial.replace(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_staged_files(session) -> None:
+    session.info.get("written_files", []).clear()
 
 
 def rollback() -> None:
@@ -75,9 +130,8 @@ def rollback() -> None:
     mail.outbox().clear()
     for path in written_files():
         Path(path).unlink(missing_ok=True)
+        Path(f"{path}{PARTIAL}").unlink(missing_ok=True)
     written_files().clear()
-
-
 
 
 

@@ -1,6 +1,11 @@
 """Friendly, localized error pages that also work as htmx responses."""
 
+import time
+from datetime import timedelta
+
 from flask import Flask, current_app, render_template, request
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -43,6 +48,19 @@ def render_error(status: int, message=None):
     return render_template("errors/error.html", **context), status
 
 
+def _rate_limit_message() -> str | None:
+    """The real wait of the limit that was hit (an hourly limit is not "a minute")."""
+    from app.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    minutes = max(1, -(-int(current.reset_at - time.time()) // 60))
+    return _("Too many attempts in a short time. Try again in %(wait)s.",
+             wait=format_timedelta(timedelta(minutes=minutes), granularity="minute",
+                                   threshold=2))
+
+
 def log_refusal(status: int, reason: str = "") -> None:
     """Refused requests, with who and where (never forgeable: values are cleaned)."""
     user = getattr(current_user, "username", None) or "-"
@@ -62,6 +80,8 @@ def init_app(app: Flask) -> None:
             return error
         if error.code in (403, 429):
             log_refusal(error.code)
+        if error.code == 429:
+            return render_error(429, _rate_limit_message())
         return render_error(error.code)
 
     @app.errorhandler(Exception)

@@ -73,7 +73,7 @@ def test_purge_removes_expired_sessions_and_old_keys(app):
         db.session.add(IdempotencyKey(user_id=user.id, key="new", endpoint="x", status=303))
         db.session.commit()
     result = run(app, "purge")
-    assert "Removed 1 expired sessions and 1 idempotency keys." in result.output
+    assert "Removed 1 expired sessions, 1 idempotency keys and 0 files" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(LoginSession.id))) == 1
         assert db.session.scalar(select(IdempotencyKey.key)) == "new"

@@ -86,7 +86,7 @@ def test_sign_in_is_throttled_with_a_clear_message(app, client, site):
     assert statuses == [422, 422, 422, 429]
     response = sign_in_form(client, "ana", PASSWORD)
     assert response.status_code == 429
-    assert "Too many sign-in attempts" in response.get_data(as_text=True)
+    assert "Too many failed attempts. Try again in 1 minute." in response.get_data(as_text=True)
 
 
 def test_sign_out_ends_the_session_on_the_server(app, client, site):

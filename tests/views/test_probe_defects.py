@@ -234,3 +234,198 @@ def test_two_visitors_with_the_same_key_are_two_requests(app, site, monkeypatch)
             **fields, "idempotency_key": "same", "kind": "request", "description": "Dripping"})
         assert response.status_code == 303 and "Idempotent-Replayed" not in response.headers
     assert _requests_count(app) == 2
+
+
+# --- 1. The work of one request is bounded; no file outlives a failed request ----------------
+
+def _huge_blank_png() -> bytes:
+    out = BytesIO()
+    Image.new("RGBA", (6300, 6300)).save(out, "PNG")  # ~154 KB that decode to 40 megapixels
+    return out.getvalue()
+
+
+def _report(client, app, site, photos):
+    from tests.views.test_incidents import report_form, type_id
+
+    _page, hidden = report_form(client)
+    return client.post("/incidents/report", data={
+        **hidden, "type": type_id(app, "hygiene"), "severity": "low", "site": site.id,
+        "occurred_at": "2026-11-22T09:15", "description": "Oil on the floor",
+        "photos": photos}, content_type="multipart/form-data")
+
+
+def _files_in(app) -> set:
+    with app.app_context():
+        return set(attachments.upload_dir().iterdir())
+
+
+def test_twelve_huge_photos_are_refused_before_any_is_decoded(app, client, login_as, site,
+                                                              monkeypatch):
+    from app.core.attachments import prepare
+    from app.incidents.models import Incident
+
+    decoded = []
+    real = prepare.prepare_photo
+    monkeypatch.setattr(prepare, "prepare_photo", lambda data: decoded.append(1) or real(data))
+    login_as("staff")
+    before = _files_in(app)
+    blank = _huge_blank_png()
+    response = _report(client, app, site, [(BytesIO(blank), f"p{n}.png") for n in range(12)])
+    assert response.status_code == 422
+    assert "Send at most 10 photos at a time." in response.text
+    assert "Oil on the floor" in response.text  # what was typed is kept
+    assert decoded == []
+    two = _report(client, app, site, [(BytesIO(blank), "a.png"), (BytesIO(blank), "b.png")])
+    assert two.status_code == 422 and "too large to send together" in two.text
+    assert decoded == []
+    assert _files_in(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(Incident)) is None
+
+
+def test_photos_are_decoded_while_no_write_lock_is_held(app, client, login_as, site,
+                                                        monkeypatch):
+    import sqlite3
+
+    from app.core.attachments import prepare
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        pytest.skip("the write lock is SQLite's")
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    could_write = []
+    real = prepare.prepare_photo
+
+    def decode_and_check(data):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once if the request holds the lock
+            other.execute("ROLLBACK")
+            could_write.append(True)
+        except sqlite3.OperationalError:
+            could_write.append(False)
+        finally:
+            other.close()
+        return real(data)
+
+    monkeypatch.setattr(prepare, "prepare_photo", decode_and_check)
+    login_as("staff")
+    response = _report(client, app, site, [(BytesIO(image_bytes()), "a.jpg")])
+    assert response.status_code == 303
+    assert could_write == [True]
+
+
+def test_purge_sweeps_partial_and_orphaned_files(app, site):
+    import os
+    import time
+    import uuid
+
+    from tests.helpers import add_photo
+
+    public_id = add_photo(app, first_location(app, site))
+    with app.app_context():
+        folder = attachments.upload_dir()
+        kept = {path.name for path in folder.iterdir()}
+        assert len(kept) == 2 and not any(name.endswith(".part") for name in kept)
+        stored = db.session.scalar(select(Attachment).where(
+            Attachment.public_id == uuid.UUID(public_id)))
+        assert {stored.stored_name, stored.thumb_name} == kept
+    old = time.time() - 7200
+    for name in ("killed.jpg.part", "orphan.jpg"):
+        (folder / name).write_bytes(b"x")
+        os.utime(folder / name, (old, old))
+    for name in kept:
+        os.utime(folder / name, (old, old))
+    (folder / "running.jpg.part").write_bytes(b"x")  # a request still under way
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert "2 files without a record" in result.output
+    assert {path.name for path in folder.iterdir()} == kept | {"running.jpg.part"}
+
+
+# --- 4. Sign-in limits per account, across workers; successes never count ---------------------
+
+def _sign_in(client, login, password, address="10.0.0.1"):
+    page = client.get("/login", environ_base={"REMOTE_ADDR": address}).text
+    return client.post("/login", data={"csrf_token": csrf_from(page), "login": login,
+                                       "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_guesses_from_many_addresses_lock_the_account(app, site):
+    from tests.conftest import PASSWORD
+
+    make_user(app, username="ana", roles=("staff",), sites=[site], email="ana@example.com")
+    statuses = []
+    for guess in range(12):  # twelve guesses, each from its own address and browser
+        browser = app.test_client()
+        login = "ana" if guess % 2 else "ANA@example.com"  # the same account either way
+        statuses.append(_sign_in(browser, login, f"guess-{guess}",
+                                 address=f"10.0.{guess}.1").status_code)
+    assert statuses == [422] * 10 + [429] * 2
+    refused = _sign_in(app.test_client(), "ana", PASSWORD, address="10.9.9.9")
+    assert refused.status_code == 429  # even the right password waits: the account is locked
+    assert "Too many failed attempts. Try again in 15 minutes." in refused.text
+    someone_else = make_user(app, username="ben", roles=("staff",), sites=[site])
+    assert _sign_in(app.test_client(), someone_else.username, PASSWORD,
+                    address="10.9.9.9").status_code == 303
+
+
+def test_the_count_holds_across_workers(app, site, database_url, tmp_path):
+    """Two app instances (two workers) share the count: it is in the database."""
+    from app import create_app
+    from tests.conftest import _config
+
+    make_user(app, username="ana", roles=("staff",), sites=[site])
+    other_worker = create_app(_config(database_url, tmp_path / "uploads"))
+    statuses = []
+    for guess in range(12):
+        worker = app if guess % 2 else other_worker
+        statuses.append(_sign_in(worker.test_client(), "ana", f"guess-{guess}",
+                                 address=f"10.1.{guess}.1").status_code)
+    assert statuses.count(422) == 10 and statuses[-2:] == [429, 429]
+
+
+def test_a_crew_behind_one_address_can_sign_in_all_day(app, site):
+    from tests.conftest import PASSWORD
+
+    crew = [make_user(app, username=f"crew{n}", roles=("staff",), sites=[site])
+            for n in range(60)]
+    for member in crew:
+        assert _sign_in(app.test_client(), member.username, PASSWORD,
+                        address="10.2.0.1").status_code == 303
+
+
+def test_the_hourly_address_limit_says_the_real_wait(app, site):
+    from datetime import timedelta
+
+    from app.auth.models import SignInFailure
+    from app.core.models import utcnow
+    from tests.conftest import PASSWORD
+
+    make_user(app, username="ana", roles=("staff",), sites=[site])
+    with app.app_context():  # 50 failures from one address over the last 50 minutes
+        db.session.add_all(SignInFailure(account=f"who{n}", address="10.3.0.1",
+                                         at=utcnow() - timedelta(minutes=50 - n))
+                           for n in range(50))
+        db.session.commit()
+    refused = _sign_in(app.test_client(), "ana", PASSWORD, address="10.3.0.1")
+    assert refused.status_code == 429
+    assert "Try again in 10 minutes." in refused.text
+
+
+def test_wrong_current_passwords_lock_the_password_change(app, client, site):
+    from tests.conftest import PASSWORD
+
+    user = make_user(app, username="ana", roles=("staff",), sites=[site])
+    sign_in(app, client, user)
+    statuses = []
+    for guess in range(11):
+        token = csrf_from(client.get("/profile").text)
+        statuses.append(client.post("/profile/password", data={
+            "csrf_token": token, "current_password": f"guess-{guess}",
+            "new_password": "a-new-long-password", "confirm": "a-new-long-password"}).status_code)
+    assert statuses == [422] * 10 + [429]
+    token = csrf_from(client.get("/profile").text)
+    right = client.post("/profile/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "a-new-long-password", "confirm": "a-new-long-password"})
+    assert right.status_code == 429 and "Try again in 15 minutes." in right.text

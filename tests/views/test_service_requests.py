@@ -107,6 +107,9 @@ def test_public_page_is_rate_limited_and_checked(app, client, site, monkeypatch)
         **fields, "kind": "request", "description": "<script>x</script> 灯坏了"}).status_code
         for fields in forms]
     assert statuses[:5] == [303] * 5 and statuses[5] == 429
+    refused = client.post(f"/incidents/r/{site.code}", data={**forms[0], "kind": "request",
+                                                              "description": "Again"})
+    assert "Try again in 1 minute." in refused.text  # the real wait of the limit that was hit
     assert client.get("/incidents/r/NOPE").status_code == 404
     assert client.get("/incidents/r/status/not-a-token").status_code == 404
 

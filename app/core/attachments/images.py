@@ -1,0 +1,111 @@
+"""Photos decoded and re-encoded on the server, never trusted as sent.
+
+An upload is accepted only when Pillow decodes it as an image (the name and the declared type
+are ignored). It is turned upright by its EXIF orientation, re-encoded as JPEG without any
+metadata (no GPS position, camera serial or comment leaks), reduced to IMAGE_MAX_SIDE, and
+thumbnailed. Sizes are checked from the header before anything is decoded: a small file can
+hold a huge picture.
+"""
+
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+_UNREADABLE = (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
+               ValueError)
+
+
+class UploadError(ValueError):
+    """A file that is not an acceptable image; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo ready to store: the re-encoded picture and its thumbnail."""
+
+    full: bytes
+    thumb: bytes
+    width: int
+    height: int
+
+
+def read_upload(file_storage) -> bytes:
+    limit = current_app.config["MAX_IMAGE_BYTES"]
+    file_storage.seek(0)
+    data = file_storage.read(limit + 1)
+    file_storage.seek(0)
+    if not data:
+        raise UploadError(_l("The file is empty."))
+    if len(data) > limit:
+        raise UploadError(_l("The photo is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    return data
+
+
+def pixels_of(data: bytes) -> int:
+    """Width x height from the header alone (nothing decoded); UploadError if unreadable."""
+    Image.MAX_IMAGE_PIXELS = current_app.config["MAX_IMAGE_PIXELS"]
+    try:
+        with warnings.catch_warnings():  # the size is judged just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as probe:
+                if probe.format not in ACCEPTED_FORMATS:
+                    raise UploadError(_l("Only photos (JPEG, PNG, WebP, GIF) can be attached."))
+                width, height = probe.size
+    except Image.DecompressionBombError as error:
+        raise UploadError(_l("This photo has too many pixels.")) from error
+    except _UNREADABLE as error:
+        if isinstance(error, UploadError):
+            raise
+        raise UploadError(_l("This file is not a photo that can be read.")) from error
+    if width * height > current_app.config["MAX_IMAGE_PIXELS"]:
+        raise UploadError(_l("This photo has too many pixels."))
+    return width * height
+
+
+def _decode(data: bytes) -> Image.Image:
+    pixels_of(data)
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(BytesIO(data))
+        if image.format == "JPEG":  # decode at a reduced scale when it is bigger than needed
+            side = current_app.config["IMAGE_MAX_SIDE"]
+            image.draft("RGB", (side, side))
+        image.load()
+    except _UNREADABLE as error:
+        raise UploadError(_l("This file is not a photo that can be read.")) from error
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    return image
+
+
+def _to_jpeg(image: Image.Image, side: int) -> bytes:
+    image = image.copy()
+    image.thumbnail((side, side))
+    # Pillow writes the source's comment (a JPEG COM segment) back unless told otherwise.
+    image.info = {}
+    out = BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is dropped
+    return out.getvalue()
+
+
+def prepare_photo(data: bytes) -> PreparedPhoto:
+    """Decode, turn upright, strip and re-encode one photo; UploadError when it cannot be."""
+    image = _flatten(_decode(data))
+    full = _to_jpeg(image, current_app.config["IMAGE_MAX_SIDE"])
+    thumb = _to_jpeg(image, current_app.config["THUMB_SIDE"])
+    width, height = Image.open(BytesIO(full)).size
+    return PreparedPhoto(full=full, thumb=thumb, width=width, height=height)
