@@ -8,15 +8,30 @@ VENDOR := static/vendor/htmx.min.js static/vendor/pico.min.css
 PO     := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test bench lint assets translations extract browser clean
+# Where `make run` / `make dev` listen: `make run HOST=0.0.0.0` lets tablets on the Wi-Fi in.
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+WORKERS ?= 2
+THREADS ?= 4
+export HOST PORT
 
-## make run: install, migrate an SQLite database under instance/, load demo data, serve :5000
-run: .stamp-install $(VENDOR) $(MO)
+.PHONY: run dev prepare test bench lint assets translations extract browser clean
+
+## make run: install, migrate an SQLite database under instance/, load demo data, and serve as
+## in production: gunicorn (workers x threads), compressed responses, hashed static files
+run: prepare
+	@echo "Fieldbook on http://$(HOST):$(PORT)  ($(WORKERS) workers x $(THREADS) threads; Ctrl+C to stop)"
+	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
+	  --access-logfile - --graceful-timeout 10 wsgi:app
+
+## make dev: the same, served by Flask's reloading development server (debug mode)
+dev: prepare
+	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)
+
+prepare: .stamp-install $(VENDOR) $(MO)
 	@mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	@echo "Fieldbook on http://127.0.0.1:5000  (Ctrl+C to stop)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: install the test tools (and Debian's chromium), then the whole suite
 test: .stamp-install-test $(VENDOR) $(MO) browser

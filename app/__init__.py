@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from app import config as settings
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
 
 def create_app(config: dict | type | None = None) -> Flask:
@@ -33,13 +33,14 @@ def create_app(config: dict | type | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app.core.i18n import select_locale, select_timezone
 
+    # First: its after_request runs last, on the finished body (flash messages included).
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    limiter.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")

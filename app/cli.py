@@ -1,5 +1,6 @@
 """Command-line tasks: flask seed-demo, create-admin, backup."""
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -26,11 +27,20 @@ def seed_demo(if_empty: bool, scale: int) -> None:
             select(User).where(User.username.in_(DEMO_USERNAMES)).order_by(User.id)).all()
         click.echo("Database already has data: demo data not loaded again.")
         if demo_users:
-            _print_sign_ins(demo_users, "Demo sign-ins (unless their passwords were changed):")
+            _print_sign_ins(demo_users, f"Demo sign-ins at {_served_at()} (unless their "
+                                        "passwords were changed):")
         return
     users = seed(scale=scale)
     db.session.commit()
-    _print_sign_ins(users, "Demo data loaded. Sign in at http://127.0.0.1:5000 as:")
+    _print_sign_ins(users, f"Demo data loaded. Sign in at {_served_at()} as:")
+
+
+def _served_at() -> str:
+    """Where `make run` serves (its HOST and PORT)."""
+    host = os.environ.get("HOST", "127.0.0.1")
+    if host == "0.0.0.0":  # noqa: S104 (every interface: this machine answers on 127.0.0.1 too)
+        host = "127.0.0.1"
+    return f"http://{host}:{os.environ.get('PORT', '5000')}"
 
 
 def _print_sign_ins(users, heading: str) -> None:
@@ -96,8 +106,8 @@ def purge(days: int) -> None:
 
     from sqlalchemy import delete
 
-    from app.auth import throttle
     from app.auth.models import LoginSession
+    from app.core import throttle
     from app.core.attachments import sweep
     from app.core.models import IdempotencyKey, utcnow
 

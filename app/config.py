@@ -62,12 +62,12 @@ class Config:
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none trusted).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     BASE_URL = os.environ.get("BASE_URL")  # what QR labels encode, behind a proxy
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
     # Documented in README: failed sign-ins per client address and per account, counted in the
     # database (every worker sees the same count); successful sign-ins never count.
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute;50 per hour")
     SIGNIN_ACCOUNT_LIMIT = os.environ.get("SIGNIN_ACCOUNT_LIMIT", "10 per 15 minutes")
+    # Customer requests (and ratings) sent from one address, signed out.
+    PUBLIC_REQUEST_LIMIT = os.environ.get("PUBLIC_REQUEST_LIMIT", "5 per minute;30 per hour")
 
     # Optional e-mail for notifications (the app works without it).
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -84,6 +84,12 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "app" / "translations")
     PER_PAGE = 25
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static URLs carry a version
+    # Static files are sent as streams; gzip for them too (browsers offer br only over HTTPS).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 6  # brotli's default for the web; 4 came out larger than gzip -6
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "image/svg+xml", "text/csv", "text/plain"]
 
 
 class TestConfig(Config):

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.auth import services as auth_services
 from app.config import TestConfig
-from app.extensions import db, limiter
+from app.extensions import db
 from app.sites import services as site_services
 
 PASSWORD = "correct-horse-battery"
@@ -81,8 +81,6 @@ def _empty_tables() -> None:
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app(_config(database_url, tmp_path / "uploads"))
-    with app.app_context():
-        limiter.reset()  # the limiter's counters outlive an app: each test starts with none
     yield app
     with app.app_context():
         db.session.rollback()

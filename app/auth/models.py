@@ -91,17 +91,3 @@ class LoginSession(db.Model):
 
     user: Mapped[User] = relationship(lazy="joined")
 
-
-class SignInFailure(db.Model):
-    """A wrong password, kept in the database so that every worker counts the same failures:
-    per account (many addresses guessing one password) and per client address."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account: Mapped[str] = mapped_column(String(254))
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (
-        db.Index("ix_sign_in_failure_account_at", "account", "at"),
-        db.Index("ix_sign_in_failure_address_at", "address", "at"),
-    )

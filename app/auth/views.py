@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -23,6 +20,7 @@ from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
 from app.core.permissions import ROLE_LABELS, ROLES, public, requires
 from app.core.render import render_page
+from app.core.throttle import wait_text
 from app.core.urls import local_path
 from app.extensions import db
 from app.sites.models import Site
@@ -35,13 +33,11 @@ def safe_next(default_endpoint: str = "dashboard.home") -> str:
 
 def _too_many_attempts(field, account: str) -> bool:
     """Refuse the attempt, with the real wait, when its account or address failed too often."""
-    wait = throttle.wait_before_attempt(account, request.remote_addr)
+    wait = throttle.wait_before_attempt(account)
     if not wait:
         return False
-    minutes = max(1, -(-int(wait.total_seconds()) // 60))  # rounded up: never "0 minutes"
     field.errors.append(_("Too many failed attempts. Try again in %(wait)s.",
-                          wait=format_timedelta(timedelta(minutes=minutes),
-                                                granularity="minute", threshold=2)))
+                          wait=wait_text(wait)))
     current_app.logger.warning("sign-in refused (throttled) login=%s ip=%s", clean(account),
                                clean(request.remote_addr))
     return True
@@ -70,7 +66,7 @@ def login():
                                    user_agent=request.user_agent.string)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(), 303)
-        throttle.record_failure(account, request.remote_addr)
+        throttle.record_failure(account)
         current_app.logger.warning("sign-in failed login=%s ip=%s", clean(form.login.data),
                                    clean(request.remote_addr))
         form.password.errors.append(_("Wrong username or password."))
@@ -134,7 +130,7 @@ def change_password():
         if _too_many_attempts(form.current_password, account):
             return _profile_page(ProfileForm(obj=current_user, formdata=None), form, status=429)
         if services.authenticate(current_user.username, form.current_password.data) is None:
-            throttle.record_failure(account, request.remote_addr)
+            throttle.record_failure(account)
             form.current_password.errors.append(_("The current password is not right."))
         else:
             try:

@@ -4,7 +4,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 
 
 @cache
@@ -22,3 +22,11 @@ def init_app(app: Flask) -> None:
     if app.debug:
         _digest.cache_clear()
     app.jinja_env.globals["asset_url"] = asset_url
+
+    @app.after_request
+    def _versioned_static_is_immutable(response):
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.cache_control.public = True
+            response.cache_control.max_age = 365 * 86400
+            response.cache_control.immutable = True
+        return response

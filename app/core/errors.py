@@ -1,11 +1,6 @@
 """Friendly, localized error pages that also work as htmx responses."""
 
-import time
-from datetime import timedelta
-
 from flask import Flask, current_app, render_template, request
-from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -14,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from app.core.db import rollback
 from app.core.logsafe import clean
 from app.core.render import is_fragment_request
+from app.core.throttle import Throttled
 
 MESSAGES = {
     400: (_l("Bad request"),
@@ -48,19 +44,6 @@ def render_error(status: int, message=None):
     return render_template("errors/error.html", **context), status
 
 
-def _rate_limit_message() -> str | None:
-    """The real wait of the limit that was hit (an hourly limit is not "a minute")."""
-    from app.extensions import limiter
-
-    current = limiter.current_limit
-    if current is None:
-        return None
-    minutes = max(1, -(-int(current.reset_at - time.time()) // 60))
-    return _("Too many attempts in a short time. Try again in %(wait)s.",
-             wait=format_timedelta(timedelta(minutes=minutes), granularity="minute",
-                                   threshold=2))
-
-
 def log_refusal(status: int, reason: str = "") -> None:
     """Refused requests, with who and where (never forgeable: values are cleaned)."""
     user = getattr(current_user, "username", None) or "-"
@@ -80,8 +63,8 @@ def init_app(app: Flask) -> None:
             return error
         if error.code in (403, 429):
             log_refusal(error.code)
-        if error.code == 429:
-            return render_error(429, _rate_limit_message())
+        if isinstance(error, Throttled):  # says the real wait
+            return render_error(429, error.description)
         return render_error(error.code)
 
     @app.errorhandler(Exception)

@@ -136,3 +136,16 @@ class Counter(db.Model):
     name: Mapped[str] = mapped_column(String(20), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class Attempt(db.Model):
+    """One try of something that is limited (a failed sign-in, a public form sent), counted
+    by core.throttle across every worker."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_attempt_scope_key_at", "scope", "key", "at"),
+                      Index("ix_attempt_at", "at"))

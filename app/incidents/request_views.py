@@ -14,7 +14,8 @@ from app.core.pagination import paginate
 from app.core.params import text_arg
 from app.core.permissions import public, requires, user_can
 from app.core.render import render_page
-from app.extensions import db, limiter
+from app.core.throttle import limited
+from app.extensions import db
 from app.incidents import bp, queries, services
 from app.incidents.forms import (
     ConvertForm,
@@ -34,7 +35,6 @@ from app.sites import queries as site_queries
 from app.sites.models import Site
 from app.sites.qr import qr_svg
 
-PUBLIC_LIMIT = "5 per minute;30 per hour"
 MIN_SECONDS_TO_FILL = 3  # people take longer than that; robots do not
 MAX_PHOTOS = 3
 LABELS = {"channel_labels": CHANNEL_LABELS, "kind_labels": REQUEST_KINDS,
@@ -83,7 +83,7 @@ def _public_site(code: str) -> Site:
 
 @bp.route("/r/<code>", methods=["GET", "POST"])
 @public
-@limiter.limit(PUBLIC_LIMIT, methods=["POST"])
+@limited("public-request", "PUBLIC_REQUEST_LIMIT")
 @idempotent
 def public_request(code: str):
     site = _public_site(code)
@@ -113,7 +113,7 @@ def public_request(code: str):
 
 @bp.route("/r/status/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit(PUBLIC_LIMIT, methods=["POST"])
+@limited("public-request", "PUBLIC_REQUEST_LIMIT")
 def request_status(token: str):
     request_ = services.request_by_token(token[:100])
     if request_ is None:

@@ -1,24 +1,20 @@
-"""DESIGN.md "Budgets" on demo data x100, through the Flask test client (and real HTTP for
-throughput).
+"""DESIGN.md "Budgets" on demo data x100, through the Flask test client (throughput and
+bytes over the wire through gunicorn: test_http.py).
 
 Run with `make bench`. Every figure is printed (and repeated in a table at the end of the run);
 every budget is asserted, so a regression fails `make bench`.
 """
 
 import gzip
-import http.client
 import logging
 import os
 import re
 import statistics
-import threading
 import time
 from html.parser import HTMLParser
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from app.auth.models import User
 from app.core.models import AuditEvent
@@ -30,7 +26,6 @@ pytestmark = pytest.mark.bench
 # Budgets (DESIGN.md).
 P50_MS, P95_MS = 15.0, 50.0
 MAX_QUERIES = 10
-MIN_THROUGHPUT_RATIO = 0.33
 KB = 1024
 FIRST_LOAD_KB, FRAGMENT_KB = 60, 8
 
@@ -269,71 +264,6 @@ def test_queries_independent_of_rows(clients, data, count_queries, bench_report)
                 f"  {case} ({shown} rows): {n} queries\n    " + "\n    ".join(statements)
                 for case, (shown, n, statements) in counts.items()))
     assert not failures, "query count depends on the rows shown:\n" + "\n".join(failures)
-
-
-# --- throughput --------------------------------------------------------------------------------
-
-def http_requests_per_second(app, path, cookie=None, seconds=THROUGHPUT_SECONDS,
-                             clients=HTTP_CLIENTS) -> float:
-    """Requests/s of `app` behind a real (threaded) HTTP server on loopback, keep-alive clients.
-
-    "On the same server" (DESIGN.md): the baseline and the page pay the same HTTP costs.
-    """
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    headers = {"Cookie": f"session={cookie}"} if cookie else {}
-    counts = [0] * clients
-
-    def hammer(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        for _ in range(WARMUP // clients + 1):
-            connection.request("GET", path, headers=headers)
-            connection.getresponse().read()
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            assert response.status == 200, (path, response.status)
-            counts[index] += 1
-        connection.close()
-
-    try:
-        workers = [threading.Thread(target=hammer, args=(n,)) for n in range(clients)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-    finally:
-        server.shutdown()
-    return sum(counts) / seconds
-
-
-def test_list_throughput(bench_app, clients, bench_report):
-    report, verdict = bench_report.line, bench_report.verdict
-    section = (f"Throughput (~{THROUGHPUT_SECONDS:g} s each; budget >= "
-               f"{MIN_THROUGHPUT_RATIO:.0%} of a bare Flask hello on the same server)")
-    bare = Flask("bare_hello")
-    bare.add_url_rule("/", "hello", lambda: "hello")
-    in_process = requests_per_second(bare.test_client(), "/")
-    over_http = http_requests_per_second(bare, "/")
-    report(section, f"bare Flask() hello, test client       {in_process:8.0f} req/s")
-    report(section, f"bare Flask() hello, HTTP x{HTTP_CLIENTS} clients   {over_http:8.0f} req/s")
-    failures = []
-    for user in USERS:
-        client = clients[user]
-        rps = requests_per_second(client, "/sites/locations")
-        cookie = client.get_cookie("session").value
-        http_rps = http_requests_per_second(bench_app, "/sites/locations", cookie)
-        ratio = http_rps / over_http
-        report(section, f"/sites/locations as {user:<11} test client {rps:6.0f} req/s "
-                        f"({rps / in_process:.1%}); HTTP {http_rps:6.0f} req/s ({ratio:.1%})")
-        if not verdict(f"throughput /sites/locations as {user}",
-                       f"{ratio:.1%} of bare Flask hello over HTTP "
-                       f"({http_rps:.0f} / {over_http:.0f} req/s)",
-                       ratio >= MIN_THROUGHPUT_RATIO):
-            failures.append(f"{user}: {ratio:.1%}")
-    assert not failures, f"list throughput below {MIN_THROUGHPUT_RATIO:.0%}: {failures}"
 
 
 # --- size --------------------------------------------------------------------------------------

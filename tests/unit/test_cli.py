@@ -29,6 +29,14 @@ def test_seed_demo_prints_sign_ins_and_runs_only_on_empty(app):
         assert db.session.scalar(select(func.count(Site.id))) == 2
 
 
+def test_sign_in_lines_name_the_port_make_run_serves_on(app, monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    result = run(app, "seed-demo", "--if-empty")
+    assert "Sign in at http://127.0.0.1:8123 as:" in result.output
+    again = run(app, "seed-demo", "--if-empty")
+    assert "http://127.0.0.1:8123" in again.output
+
+
 def test_create_admin(app):
     result = run(app, "create-admin", "--username", "root2", "--name", "Root",
                  input="granite-sky-42\ngranite-sky-42\n")

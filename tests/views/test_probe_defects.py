@@ -397,14 +397,13 @@ def test_a_crew_behind_one_address_can_sign_in_all_day(app, site):
 def test_the_hourly_address_limit_says_the_real_wait(app, site):
     from datetime import timedelta
 
-    from app.auth.models import SignInFailure
-    from app.core.models import utcnow
+    from app.core.models import Attempt, utcnow
     from tests.conftest import PASSWORD
 
     make_user(app, username="ana", roles=("staff",), sites=[site])
     with app.app_context():  # 50 failures from one address over the last 50 minutes
-        db.session.add_all(SignInFailure(account=f"who{n}", address="10.3.0.1",
-                                         at=utcnow() - timedelta(minutes=50 - n))
+        db.session.add_all(Attempt(scope="signin-address", key="10.3.0.1",
+                                   at=utcnow() - timedelta(minutes=50 - n))
                            for n in range(50))
         db.session.commit()
     refused = _sign_in(app.test_client(), "ana", PASSWORD, address="10.3.0.1")
