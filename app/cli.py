@@ -108,7 +108,7 @@ def purge(days: int) -> None:
 
     from app.auth.models import LoginSession
     from app.core import throttle
-    from app.core.attachments import sweep
+    from app.core.attachments import pending, sweep
     from app.core.models import IdempotencyKey, utcnow
 
     sessions = db.session.execute(delete(LoginSession).where(
@@ -116,6 +116,7 @@ def purge(days: int) -> None:
     keys = db.session.execute(delete(IdempotencyKey).where(
         IdempotencyKey.created_at < utcnow() - timedelta(days=days))).rowcount
     throttle.purge()
+    pending.purge()
     db.session.commit()
     files = sweep()
     click.echo(f"Removed {sessions} expired sessions, {keys} idempotency keys and {files} "

@@ -41,12 +41,16 @@ def visitor_id() -> str:
     return session.setdefault("anonymous_id", secrets.token_hex(8))
 
 
+def owner() -> str:
+    """Who sent the form: the user, or the visitor's browser session."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else \
+        f"visitor:{visitor_id()}"
+
+
 def _scope() -> str:
     """Owner, endpoint and exact path: one key reused on another record, or by someone else,
     is another request; one visitor is never answered with another's first answer."""
-    owner = f"user:{current_user.id}" if current_user.is_authenticated else \
-        f"visitor:{visitor_id()}"
-    digest = hashlib.sha256(f"{owner}:{request.path}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{owner()}:{request.path}".encode()).hexdigest()[:24]
     return f"{request.endpoint}:{digest}"[:80]
 
 

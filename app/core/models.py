@@ -90,6 +90,9 @@ class Attachment(PublicIdMixin, CreatedByMixin, db.Model):
     width: Mapped[int]
     height: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A photo of a refused form, kept for its next try (core/attachments/pending.py): the
+    # owner and the form's idempotency key, digested. None once a record took it.
+    pending_key: Mapped[str | None] = mapped_column(String(80), index=True)
 
     __table_args__ = (Index("ix_attachment_entity", "entity_type", "entity_id"),)
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 
 from app.core import bp, notifications
 from app.core.attachments import clean_file_name, may_open, upload_dir
+from app.core.attachments.pending import PENDING
 from app.core.models import Attachment, AuditEvent, Notification
 from app.core.pagination import paginate
 from app.core.params import text_arg
@@ -17,8 +18,15 @@ from app.extensions import db
 
 
 def _visible_attachment(public_id) -> Attachment:
-    """The file of a record the user may open (the rule its domain registered); 404 otherwise."""
+    """The file of a record the user may open (the rule its domain registered); 404 otherwise.
+
+    Signed out, only the photos a visitor sent with a refused form (the public request form
+    shows them again); anything else asks to sign in first."""
     attachment = db.session.scalar(select(Attachment).where(Attachment.public_id == public_id))
+    if not current_user.is_authenticated and (
+            attachment is None or attachment.entity_type != PENDING
+            or not may_open(current_user, attachment)):
+        abort(current_app.login_manager.unauthorized())
     if attachment is None or not may_open(current_user, attachment):
         abort(404)
     return attachment
@@ -37,7 +45,7 @@ def _send(name: str, mimetype: str, download_name: str | None = None):
 
 
 @bp.route("/attachments/<uuid:public_id>")
-@requires("home.view")
+@public  # the rule is the record's (_visible_attachment)
 def attachment(public_id):
     found = _visible_attachment(public_id)
     if found.content_type == "application/pdf":
@@ -47,7 +55,7 @@ def attachment(public_id):
 
 
 @bp.route("/attachments/<uuid:public_id>/thumb")
-@requires("home.view")
+@public  # the rule is the record's (_visible_attachment)
 def attachment_thumb(public_id):
     found = _visible_attachment(public_id)
     if not found.thumb_name:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from app.core import attachments
 from app.core.attachments import UploadError, attachments_for
 from app.core.idempotency import idempotent
 from app.core.pagination import paginate
@@ -71,7 +72,7 @@ def _new_stamp(site: Site) -> str:
 
 
 def _photos(form) -> list:
-    return [f for f in (form.photos.data or []) if f and f.filename][:MAX_PHOTOS]
+    return [f for f in (form.photos.data or []) if f and f.filename]
 
 
 def _public_site(code: str) -> Site:
@@ -90,6 +91,9 @@ def public_request(code: str):
     form = PublicRequestForm()
     if request.method == "GET":
         form.started.data = _new_stamp(site)
+    photos = _photos(form)
+    held = attachments.held(form.idempotency_key.data,
+                            keep=request.form.getlist("keep_photo"))[:MAX_PHOTOS]
     if form.validate_on_submit():
         if _looks_like_spam(form, site):
             form.description.errors.append(_("Please wait a moment and send it again."))
@@ -101,13 +105,17 @@ def public_request(code: str):
                     else "web", description=form.description.data,
                     where_text=form.where_text.data, contact_name=form.contact_name.data,
                     contact_phone=form.contact_phone.data,
-                    contact_email=form.contact_email.data, photos=_photos(form))
+                    contact_email=form.contact_email.data,
+                    photos=photos[:MAX_PHOTOS - len(held)], held=held)
             except UploadError as error:
                 form.photos.errors.append(str(error))
             else:
                 return redirect(url_for("incidents.request_status", token=token,
                                         sent=1), 303)
-    return render_page("incidents/public_request.html", form=form, site=site,
+    if request.method == "POST":  # refused: the photos wait on the server for the next try
+        held += attachments.hold(photos[:MAX_PHOTOS - len(held)], form.idempotency_key.data,
+                                 by=None)
+    return render_page("incidents/public_request.html", form=form, site=site, held=held,
                        status=422 if form.errors else 200)
 
 
@@ -149,7 +157,8 @@ def request_new():
                 site=site, kind=form.kind.data, channel=form.channel.data,
                 description=form.description.data, where_text=form.where_text.data,
                 contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-                contact_email=form.contact_email.data, photos=_photos(form), by=current_user)
+                contact_email=form.contact_email.data, photos=_photos(form)[:MAX_PHOTOS],
+                by=current_user)
         except UploadError as error:
             form.photos.errors.append(str(error))
         else:

@@ -67,8 +67,10 @@ def site_supervisors(site_id: int) -> list[User]:
 
 def report(*, site, incident_type: IncidentType, severity: str, occurred_at: datetime,
            description: str, location=None, people_involved: str = "",
-           immediate_action: str = "", photos=(), by) -> Incident:
-    """Record a report; raises attachments.UploadError (nothing is kept) for a bad photo."""
+           immediate_action: str = "", photos=(), held=(), by) -> Incident:
+    """Record a report; raises attachments.UploadError (nothing is kept) for a bad photo.
+
+    `held`: photos this form sent before, when it was refused (attachments.held)."""
     incident = Incident(
         reference=next_reference("INC"), site_id=site.id,
         location_id=getattr(location, "id", None), type_id=incident_type.id, severity=severity,
@@ -78,6 +80,8 @@ def report(*, site, incident_type: IncidentType, severity: str, occurred_at: dat
     db.session.add(incident)
     db.session.flush()
     apply_sla(incident)
+    attachments.attach_held(held, entity_type="incident", entity_id=incident.id,
+                            site_id=site.id)
     for photo in photos:
         attachments.save_image(photo, entity_type="incident", entity_id=incident.id,
                                site_id=site.id, by=by)
@@ -449,7 +453,8 @@ notifications.register("request_received", _l("New %(what)s %(reference)s from a
 
 def submit_request(*, site, kind: str, channel: str, description: str, where_text: str = "",
                    location=None, contact_name: str = "", contact_phone: str = "",
-                   contact_email: str = "", photos=(), by=None) -> tuple[ServiceRequest, str]:
+                   contact_email: str = "", photos=(), held=(),
+                   by=None) -> tuple[ServiceRequest, str]:
     """Record a request; returns it and the secret token of its status link."""
     token = secrets.token_urlsafe(24)
     request_ = ServiceRequest(
@@ -460,6 +465,8 @@ def submit_request(*, site, kind: str, channel: str, description: str, where_tex
         token_hash=hash_token(token), logged_by_id=getattr(by, "id", None))
     db.session.add(request_)
     db.session.flush()
+    attachments.attach_held(held, entity_type="servicerequest", entity_id=request_.id,
+                            site_id=site.id)
     for photo in photos:
         attachments.save_image(photo, entity_type="servicerequest", entity_id=request_.id,
                                site_id=site.id, by=by)

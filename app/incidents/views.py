@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.actions import queries as action_queries
 from app.auth.models import User
+from app.core import attachments
 from app.core.attachments import UploadError, attachments_for
 from app.core.forms import PhotoForm
 from app.core.i18n import local_to_utc, utc_to_local
@@ -98,18 +99,26 @@ def report():
     if request.method == "GET" and site is not None:
         form.occurred_at.data = utc_to_local(utcnow(), site.timezone).replace(second=0,
                                                                              microsecond=0)
+    photos = _chosen_photos(form)
+    held = attachments.held(form.idempotency_key.data, keep=request.form.getlist("keep_photo"))
     if form.validate_on_submit():
-        incident = _submit_report(form, site)
+        incident = _submit_report(form, site, photos, held)
         if incident is not None:
             flash(_("Reported as %(reference)s. Thank you.", reference=incident.reference),
                   "success")
             return redirect(url_for("incidents.detail", incident_id=incident.id,
                                     reported=1), 303)
-    return render_page("incidents/report.html", form=form, location=location,
+    if request.method == "POST":  # refused: the photos wait on the server for the next try
+        held += attachments.hold(photos, form.idempotency_key.data, by=current_user)
+    return render_page("incidents/report.html", form=form, location=location, held=held,
                        status=422 if form.errors else 200, **LABELS)
 
 
-def _submit_report(form: ReportForm, site):
+def _chosen_photos(form) -> list:
+    return [f for f in (form.photos.data or []) if f and f.filename]
+
+
+def _submit_report(form: ReportForm, site, photos: list, held: list):
     if site is None:
         form.site.errors.append(_("Choose one of your sites."))
         return None
@@ -122,14 +131,14 @@ def _submit_report(form: ReportForm, site):
             form.location.errors.append(_("Choose a location of this site."))
             return None
     incident_type = db.session.get(IncidentType, form.type.data)
-    photos = [f for f in (form.photos.data or []) if f and f.filename]
     try:
         return services.report(
             site=site, incident_type=incident_type, severity=form.severity.data,
             occurred_at=local_to_utc(form.occurred_at.data, site.timezone),
             description=form.description.data, location=location,
             people_involved=form.people_involved.data,
-            immediate_action=form.immediate_action.data, photos=photos, by=current_user)
+            immediate_action=form.immediate_action.data, photos=photos, held=held,
+            by=current_user)
     except UploadError as error:
         form.photos.errors.append(_("%(problem)s Choose the photos again.", problem=str(error)))
         return None

@@ -22,7 +22,11 @@
   });
 
   // A request that failed on the network (no answer at all): say so instead of doing nothing.
-  document.addEventListener("htmx:sendError", function () {
+  // A form with a send row (macros/photos.html) says it next to its Send button instead.
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var form = elt && elt.closest && elt.closest("form");
+    if (form && form.querySelector("[data-send-row]")) return;
     var flash = document.getElementById("flash");
     if (flash) {
       flash.innerHTML = "";

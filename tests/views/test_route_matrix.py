@@ -71,6 +71,8 @@ EMPTY_FIELDS = dict.fromkeys((
     "effective", "to", "reason", "opens", "closes"), "")
 # Public GET routes and what a signed-out / signed-in person gets.
 PUBLIC_GET = {"auth.login": (200, 303), "core.health": (200, 200),
+              # a record's file: its record's rule; signed out, sign in first
+              "core.attachment": (303, 200), "core.attachment_thumb": (303, 200),
               "incidents.public_request": (200, 200), "incidents.request_status": (200, 200)}
 
 

@@ -4,11 +4,13 @@ One mechanism for every domain: `save_image` / `save_document` / `save_file` sto
 for a record inside the request's transaction (the file takes its name only at the commit,
 and is removed again on a rollback); `register_access` names who may open the files of a
 record kind; the photos of a request are checked against a budget and decoded before the view
-(`prepare.py`); `flask purge` sweeps files no record points to (`storage.sweep`).
+(`prepare.py`); the photos of a refused form are kept for its next try (`pending.py`);
+`flask purge` sweeps files no record points to (`storage.sweep`).
 """
 
 from app.core.attachments.access import may_open, register_access
 from app.core.attachments.images import PreparedPhoto, UploadError
+from app.core.attachments.pending import attach_held, held, hold
 from app.core.attachments.storage import (
     MAX_DOCUMENT_BYTES,
     attachments_for,
@@ -20,9 +22,10 @@ from app.core.attachments.storage import (
     upload_dir,
 )
 
-__all__ = ["MAX_DOCUMENT_BYTES", "PreparedPhoto", "UploadError", "attachments_for",
-           "clean_file_name", "init_app", "may_open", "register_access", "save_document",
-           "save_file", "save_image", "sweep", "upload_dir"]
+__all__ = ["MAX_DOCUMENT_BYTES", "PreparedPhoto", "UploadError", "attach_held",
+           "attachments_for", "clean_file_name", "held", "hold", "init_app", "may_open",
+           "register_access", "save_document", "save_file", "save_image", "sweep",
+           "upload_dir"]
 
 
 def init_app(app) -> None:
