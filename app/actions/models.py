@@ -22,6 +22,7 @@ PRIORITY_LABELS = {1: _l("P1 – urgent"), 2: _l("P2 – high"), 3: _l("P3 – n
 
 class Action(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
     """A corrective or preventive action: who does what by when, and did it work."""
+    __entity__ = "action"  # the kind stored in audit, timeline and attachment rows
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

@@ -8,8 +8,8 @@ from sqlalchemy.orm import joinedload
 
 from app.actions.models import OPEN_STATUSES, Action
 from app.core.db import for_change
+from app.core.scoping import scope
 from app.extensions import db
-from app.sites.queries import scope
 
 
 def is_manager(user) -> bool:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.actions.models import Action
 from app.core import audit, notifications, timeline
+from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.core.references import next_reference
 from app.extensions import db
@@ -17,10 +18,6 @@ SOURCE_TYPE_OF = {"Incident": "incident", "InspectionAnswer": "inspection_answer
 notifications.register("action_assigned", _l("Action %(reference)s is yours: %(title)s"))
 notifications.register("action_reopened",
                        _l("Action %(reference)s was not effective and is open again"))
-
-
-class ActionError(ValueError):
-    """A change the action's state does not allow; the message is shown to the user."""
 
 
 def raise_action(source, *, site_id: int, title: str, owner, due_date: date, priority: int = 3,
@@ -72,16 +69,16 @@ def _move(action: Action, to_status: str, *, by, text: str = "", kind: str = "st
 
 def start(action: Action, *, by) -> None:
     if action.status != "open":
-        raise ActionError(_l("Only an open action can be started."))
+        raise DomainError(_l("Only an open action can be started."))
     _move(action, "in_progress", by=by)
 
 
 def complete(action: Action, *, note: str, by) -> None:
     note = (note or "").strip()
     if action.status not in ("open", "in_progress"):
-        raise ActionError(_l("This action is not open."))
+        raise DomainError(_l("This action is not open."))
     if not note:
-        raise ActionError(_l("Say what was done."))
+        raise DomainError(_l("Say what was done."))
     action.done_at = utcnow()
     _move(action, "done", by=by, text=note)
 
@@ -90,9 +87,9 @@ def verify(action: Action, *, effective: bool, note: str, by) -> None:
     """The check that the fix worked: verified, or open again with the reason."""
     note = (note or "").strip()
     if action.status != "done":
-        raise ActionError(_l("Only a done action can be verified."))
+        raise DomainError(_l("Only a done action can be verified."))
     if not effective and not note:
-        raise ActionError(_l("Say why it was not effective."))
+        raise DomainError(_l("Say why it was not effective."))
     action.verified_by_id, action.verification_note = by.id, note
     if effective:
         action.verified_at = utcnow()
@@ -108,5 +105,5 @@ def verify(action: Action, *, effective: bool, note: str, by) -> None:
 def comment(action: Action, *, text: str, by) -> None:
     text = (text or "").strip()
     if not text:
-        raise ActionError(_l("Write a comment first."))
+        raise DomainError(_l("Write a comment first."))
     timeline.add_event(action, "comment", by=by, text=text)

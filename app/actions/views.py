@@ -3,19 +3,20 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.actions import bp, queries, services
 from app.actions.forms import ActionCommentForm, ActionEditForm, ActionForm, NoteForm, VerifyForm
 from app.actions.models import PRIORITY_LABELS, SOURCE_LABELS, SOURCE_TYPES, STATUS_LABELS, STATUSES
-from app.auth.models import User, user_site
+from app.auth import queries as user_queries
+from app.auth.models import User
+from app.core.forms import apply
 from app.core.i18n import utc_to_local
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
-from app.core.render import render_page
+from app.core.render import form_page, render_page
 from app.core.timeline import events_of
 from app.extensions import db
 from app.incidents import queries as incident_queries
@@ -52,9 +53,7 @@ def index():
 def _owner_choices(site_id: int | None):
     if not site_id:
         return []
-    users = db.session.scalars(select(User).join(user_site, user_site.c.user_id == User.id)
-                               .where(user_site.c.site_id == site_id, User.active)
-                               .order_by(User.name))
+    users = db.session.scalars(user_queries.users_of_site(site_id))
     return [(user.id, user.name) for user in users]
 
 
@@ -90,8 +89,7 @@ def new():
             due_date=form.due_date.data, priority=form.priority.data, by=current_user)
         flash(_("Action %(reference)s raised.", reference=action.reference), "success")
         return redirect(url_for("actions.detail", action_id=action.id), 303)
-    return render_page("actions/form.html", form=form, action=None, source=source,
-                       status=422 if form.errors else 200)
+    return form_page("actions/form.html", form, form=form, action=None, source=source)
 
 
 def _detail(action, status=200, **forms):
@@ -127,8 +125,7 @@ def edit(action_id: int):
                         priority=form.priority.data, by=current_user)
         flash(_("Action saved."), "success")
         return redirect(url_for("actions.detail", action_id=action.id), 303)
-    return render_page("actions/form.html", form=form, action=action, source=None,
-                       status=422 if form.errors else 200)
+    return form_page("actions/form.html", form, form=form, action=action, source=None)
 
 
 def _moved(action):
@@ -146,16 +143,12 @@ def progress(action_id: int):
     if action.owner_id != current_user.id and not queries.is_manager(current_user):
         abort(403)
     form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            if request.form.get("to") == "in_progress":
-                services.start(action, by=current_user)
-            else:
-                services.complete(action, note=form.note.data, by=current_user)
-        except services.ActionError as error:
-            form.note.errors.append(str(error))
-        else:
-            return _moved(action)
+    if form.validate_on_submit() and (
+            apply(form, services.start, action, field="note", by=current_user)
+            if request.form.get("to") == "in_progress" else
+            apply(form, services.complete, action, field="note", note=form.note.data,
+                  by=current_user)):
+        return _moved(action)
     return _detail(action, status=422, note_form=form)
 
 
@@ -164,14 +157,10 @@ def progress(action_id: int):
 def verify(action_id: int):
     action = queries.get_action(current_user, action_id)
     form = VerifyForm()
-    if form.validate_on_submit():
-        try:
-            services.verify(action, effective=form.effective.data == "yes",
-                            note=form.note.data, by=current_user)
-        except services.ActionError as error:
-            form.note.errors.append(str(error))
-        else:
-            return _moved(action)
+    if form.validate_on_submit() and apply(
+            form, services.verify, action, field="note", effective=form.effective.data == "yes",
+            note=form.note.data, by=current_user):
+        return _moved(action)
     return _detail(action, status=422, verify_form=form)
 
 
@@ -181,7 +170,7 @@ def verify(action_id: int):
 def comment(action_id: int):
     action = queries.get_action(current_user, action_id)
     form = ActionCommentForm()
-    if form.validate_on_submit():
-        services.comment(action, text=form.text.data, by=current_user)
+    if form.validate_on_submit() and apply(form, services.comment, action, text=form.text.data,
+                                           field="text", by=current_user):
         return redirect(url_for("actions.detail", action_id=action.id) + "#timeline", 303)
     return _detail(action, status=422, comment_form=form)

@@ -17,6 +17,7 @@ user_site = Table(
 
 
 class User(UserMixin, TimestampMixin, db.Model):
+    __entity__ = "user"  # the kind stored in audit, timeline and attachment rows
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))

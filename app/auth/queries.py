@@ -23,3 +23,10 @@ def user_list(*, search: str = "", role: str = "", site_id: int | None = None,
     elif status == "inactive":
         statement = statement.where(User.active.is_(False))
     return statement
+
+
+def users_of_site(site_id: int, *, active_only: bool = True):
+    """The users assigned to a site, by name."""
+    statement = (select(User).join(user_site, user_site.c.user_id == User.id)
+                 .where(user_site.c.site_id == site_id).order_by(User.name))
+    return statement.where(User.active) if active_only else statement

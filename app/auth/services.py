@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import LoginSession, User, hash_token
 from app.core import audit
-from app.core.domain import DuplicateError  # noqa: F401  (views catch it from here)
+from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.core.permissions import ROLES
 from app.extensions import db
@@ -20,12 +20,6 @@ from app.extensions import db
 SESSION_HOURS = 16  # one long shift
 REMEMBER_DAYS = 30
 USER_FIELDS = ("username", "name", "email", "roles", "language", "active")
-
-
-class PasswordError(ValueError):
-    pass
-
-
 
 
 @cache
@@ -118,9 +112,9 @@ def _check_unique(username: str, email: str | None, exclude_id: int | None = Non
         return db.session.scalar(statement) is not None
 
     if taken(User.username, username):
-        raise DuplicateError("username", _l("This username is already taken."))
+        raise DomainError(_l("This username is already taken."), field="username")
     if email and taken(User.email, email):
-        raise DuplicateError("email", _l("Another user already has this e-mail address."))
+        raise DomainError(_l("Another user already has this e-mail address."), field="email")
 
 
 def create_user(*, username: str, name: str, password: str, roles, sites=(), email=None,
@@ -129,7 +123,7 @@ def create_user(*, username: str, name: str, password: str, roles, sites=(), ema
     email = (email or "").strip().lower() or None
     _check_unique(username, email)
     if problem := password_problem(password, username):
-        raise PasswordError(problem)
+        raise DomainError(problem)
     user = User(username=username, name=name.strip(), email=email, language=language or None,
                 password_hash=hash_password(password), roles=_normalise_roles(roles),
                 sites=list(sites))
@@ -141,6 +135,8 @@ def create_user(*, username: str, name: str, password: str, roles, sites=(), ema
 
 
 def update_user(user: User, *, name: str, email, roles, sites, language, by) -> None:
+    if getattr(by, "id", None) == user.id and "admin" in user.role_set and "admin" not in roles:
+        raise DomainError(_l("You cannot remove your own administrator role."), field="roles")
     email = (email or "").strip().lower() or None
     _check_unique(user.username, email, exclude_id=user.id)
     before = audit.snapshot(user, USER_FIELDS) | {"sites": [s.code for s in user.sites]}
@@ -163,7 +159,7 @@ def update_profile(user: User, *, name: str, email, language) -> None:
 def set_password(user: User, password: str, *, by, keep_token: str | None = None) -> None:
     """A new password ends every other session of the user (and all of them on a reset)."""
     if problem := password_problem(password, user.username):
-        raise PasswordError(problem)
+        raise DomainError(problem)
     user.password_hash = hash_password(password)
     end_all_sessions(user, keep_token=keep_token)
     action = "change_password" if by is user else "reset_password"

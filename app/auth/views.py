@@ -1,7 +1,6 @@
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from app.auth import bp, queries, services, throttle
 from app.auth.forms import (
@@ -14,15 +13,17 @@ from app.auth.forms import (
     UserForm,
 )
 from app.auth.models import User
+from app.core.forms import apply
 from app.core.idempotency import idempotent
 from app.core.logsafe import clean
 from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
 from app.core.permissions import ROLE_LABELS, ROLES, public, requires
-from app.core.render import render_page
+from app.core.render import form_page, render_page
 from app.core.throttle import wait_text
 from app.core.urls import local_path
 from app.extensions import db
+from app.sites import queries as site_queries
 from app.sites.models import Site
 
 
@@ -102,15 +103,11 @@ def set_language():
 @requires("profile.edit")
 def profile():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        try:
-            services.update_profile(current_user, name=form.name.data, email=form.email.data,
-                                    language=form.language.data)
-        except services.DuplicateError as error:
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            flash(_("Profile saved."), "success")
-            return redirect(url_for("auth.profile"), 303)
+    if form.validate_on_submit() and apply(
+            form, services.update_profile, current_user, name=form.name.data,
+            email=form.email.data, language=form.language.data):
+        flash(_("Profile saved."), "success")
+        return redirect(url_for("auth.profile"), 303)
     return _profile_page(form, PasswordChangeForm(formdata=None))
 
 
@@ -132,15 +129,10 @@ def change_password():
         if services.authenticate(current_user.username, form.current_password.data) is None:
             throttle.record_failure(account)
             form.current_password.errors.append(_("The current password is not right."))
-        else:
-            try:
-                services.set_password(current_user, form.new_password.data, by=current_user,
-                                      keep_token=current_user.get_id())
-            except services.PasswordError as error:
-                form.new_password.errors.append(str(error))
-            else:
-                flash(_("Password changed. Other devices have been signed out."), "success")
-                return redirect(url_for("auth.profile"), 303)
+        elif apply(form, services.set_password, current_user, form.new_password.data,
+                   field="new_password", by=current_user, keep_token=current_user.get_id()):
+            flash(_("Password changed. Other devices have been signed out."), "success")
+            return redirect(url_for("auth.profile"), 303)
     return _profile_page(ProfileForm(obj=current_user, formdata=None), form)
 
 
@@ -148,13 +140,13 @@ def change_password():
 
 def _site_choices():
     return [(site.id, f"{site.name} ({site.code})")
-            for site in db.session.scalars(select(Site).order_by(Site.name))]
+            for site in db.session.scalars(site_queries.all_sites())]
 
 
 def _chosen_sites(ids) -> list[Site]:
     if not ids:
         return []
-    return list(db.session.scalars(select(Site).where(Site.id.in_(ids))))
+    return list(db.session.scalars(site_queries.sites_by_ids(ids)))
 
 
 def _user_data(user: User) -> dict:
@@ -186,21 +178,14 @@ def users():
 def user_new():
     form = UserForm()
     form.sites.choices = _site_choices()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                username=form.username.data, name=form.name.data, password=form.password.data,
-                roles=form.roles.data, sites=_chosen_sites(form.sites.data),
-                email=form.email.data, language=form.language.data, by=current_user)
-        except services.DuplicateError as error:
-            getattr(form, error.field).errors.append(str(error))
-        except services.PasswordError as error:
-            form.password.errors.append(str(error))
-        else:
-            flash(_("User %(name)s added.", name=user.name), "success")
-            return redirect(url_for("auth.users"), 303)
-    return render_page("auth/user_form.html", form=form, user=None,
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and (user := apply(
+            form, services.create_user, field="password", username=form.username.data,
+            name=form.name.data, password=form.password.data, roles=form.roles.data,
+            sites=_chosen_sites(form.sites.data), email=form.email.data,
+            language=form.language.data, by=current_user)):
+        flash(_("User %(name)s added.", name=user.name), "success")
+        return redirect(url_for("auth.users"), 303)
+    return form_page("auth/user_form.html", form, form=form, user=None)
 
 
 @bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -209,22 +194,14 @@ def user_edit(user_id: int):
     user = _get_user(user_id)
     form = UserEditForm(data=_user_data(user))
     form.sites.choices = _site_choices()
-    if form.validate_on_submit():
-        if user.id == current_user.id and "admin" not in form.roles.data:
-            form.roles.errors.append(_("You cannot remove your own administrator role."))
-        else:
-            try:
-                services.update_user(user, name=form.name.data, email=form.email.data,
-                                     roles=form.roles.data, sites=_chosen_sites(form.sites.data),
-                                     language=form.language.data, by=current_user)
-            except services.DuplicateError as error:
-                getattr(form, error.field).errors.append(str(error))
-            else:
-                flash(_("Changes to %(name)s saved.", name=user.name), "success")
-                return redirect(url_for("auth.users"), 303)
-    return render_page("auth/user_form.html", form=form, user=user,
-                       reset_form=PasswordResetForm(formdata=None),
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and apply(
+            form, services.update_user, user, name=form.name.data, email=form.email.data,
+            roles=form.roles.data, sites=_chosen_sites(form.sites.data),
+            language=form.language.data, by=current_user):
+        flash(_("Changes to %(name)s saved.", name=user.name), "success")
+        return redirect(url_for("auth.users"), 303)
+    return form_page("auth/user_form.html", form, form=form, user=user,
+                     reset_form=PasswordResetForm(formdata=None))
 
 
 @bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
@@ -232,17 +209,13 @@ def user_edit(user_id: int):
 def user_password(user_id: int):
     user = _get_user(user_id)
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        try:
-            own = user.id == current_user.id
-            services.set_password(user, form.new_password.data, by=current_user,
-                                  keep_token=current_user.get_id() if own else None)
-        except services.PasswordError as error:
-            form.new_password.errors.append(str(error))
-        else:
-            flash(_("New password set for %(name)s; they have been signed out everywhere.",
-                    name=user.name), "success")
-            return redirect(url_for("auth.user_edit", user_id=user.id), 303)
+    own = user.id == current_user.id
+    if form.validate_on_submit() and apply(
+            form, services.set_password, user, form.new_password.data, field="new_password",
+            by=current_user, keep_token=current_user.get_id() if own else None):
+        flash(_("New password set for %(name)s; they have been signed out everywhere.",
+                name=user.name), "success")
+        return redirect(url_for("auth.user_edit", user_id=user.id), 303)
     edit_form = UserEditForm(formdata=None, data=_user_data(user))
     edit_form.sites.choices = _site_choices()
     return render_page("auth/user_form.html", form=edit_form, user=user, reset_form=form,

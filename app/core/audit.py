@@ -3,7 +3,7 @@
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from app.core.models import AuditEvent
+from app.core.models import AuditEvent, entity_name
 from app.extensions import db
 
 
@@ -25,7 +25,7 @@ def record(actor, action: str, entity, *, summary: str = "", site_id: int | None
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
-        entity_type=type(entity).__name__.lower(),
+        entity_type=entity_name(entity),
         entity_id=entity.id,
         site_id=site_id if site_id is not None else getattr(entity, "site_id", None),
         summary=summary[:200],

@@ -134,7 +134,6 @@ def rollback() -> None:
     written_files().clear()
 
 
-
 def for_change(statement):
     """A record about to be changed: locked (PostgreSQL) so that two people moving the same
     incident at once are served one after the other. SQLite's writers queue already."""

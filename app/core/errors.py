@@ -30,7 +30,6 @@ CSRF_MESSAGE = _l(
     "This form has expired or was sent from elsewhere. Reload the page and send it again.")
 
 
-
 def render_error(status: int, message=None):
     # The failed transaction must go before the page reads anything (the user, the site).
     rollback()

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField
 
+from app.core.domain import DomainError
 from app.core.fields import required
 
 # C0 control characters but tab, newline and carriage return: never meaningful in a form, and
@@ -49,3 +50,17 @@ class PhotoForm(IdempotentForm):
     """One photo for a record, from the camera or the gallery."""
 
     photo = FileField(_l("Photo"), validators=[required()], render_kw={"accept": "image/*"})
+
+
+def apply(form, service, *args, field: str | None = None, **kwargs):
+    """Run a service for a form: its result (True when it returns nothing), or None with the
+    DomainError's message put on the field the error names, else on `field`, else on the form.
+    """
+    try:
+        result = service(*args, **kwargs)
+    except DomainError as error:
+        name = error.field if error.field and error.field in form else field
+        errors = getattr(form, name).errors if name else form.form_errors
+        errors.append(str(error))
+        return None
+    return True if result is None else result

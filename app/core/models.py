@@ -17,6 +17,14 @@ def new_uuid() -> uuid.UUID:
     return uuid.uuid4()
 
 
+def entity_name(entity) -> str:
+    """The record kind stored in audit, timeline and attachment rows. Named on the model
+    (`__entity__ = "incident"`), never derived from the class name: renaming a class must not
+    orphan its rows. Read from the instance: `type()` of `current_user` is its proxy (that wrote
+    "localproxy" into audit rows before)."""
+    return entity.__entity__
+
+
 class TimestampMixin:
     """UTC timestamps; naive datetimes that always mean UTC (SQLite has no time zones)."""
 

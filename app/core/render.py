@@ -26,6 +26,12 @@ def render_page(template: str, fragment: str | None = None, status: int = 200, *
     return response
 
 
+def form_page(template: str, *forms, fragment: str | None = None, **context):
+    """A page with forms: 422 when any of them has errors (typed values kept), 200 otherwise."""
+    status = 422 if any(form.errors for form in forms if form is not None) else 200
+    return render_page(template, fragment, status=status, **context)
+
+
 def is_fragment_request() -> bool:
     """An htmx request that swaps part of a page (so the page's #flash is not re-rendered)."""
     htmx = request.htmx

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from app.core.models import TimelineEvent
+from app.core.models import TimelineEvent, entity_name
 from app.extensions import db
 
 
@@ -10,7 +10,7 @@ def add_event(entity, kind: str, *, by=None, text: str = "", from_status: str | 
               to_status: str | None = None, data: dict | None = None) -> TimelineEvent:
     if entity.id is None:
         db.session.flush()
-    event = TimelineEvent(entity_type=type(entity).__name__.lower(), entity_id=entity.id,
+    event = TimelineEvent(entity_type=entity_name(entity), entity_id=entity.id,
                           actor_id=getattr(by, "id", None), kind=kind, text=text,
                           from_status=from_status, to_status=to_status, data=data)
     db.session.add(event)

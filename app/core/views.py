@@ -1,15 +1,15 @@
 """Routes of the shared mechanisms: attachment files, the audit log, health."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import abort, current_app, redirect, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from app.core import bp, notifications
+from app.core import bp, notifications, queries
 from app.core.attachments import clean_file_name, may_open, upload_dir
 from app.core.attachments.pending import PENDING
-from app.core.models import Attachment, AuditEvent, Notification
+from app.core.models import Attachment, Notification
 from app.core.pagination import paginate
 from app.core.params import text_arg
 from app.core.permissions import public, requires
@@ -22,7 +22,7 @@ def _visible_attachment(public_id) -> Attachment:
 
     Signed out, only the photos a visitor sent with a refused form (the public request form
     shows them again); anything else asks to sign in first."""
-    attachment = db.session.scalar(select(Attachment).where(Attachment.public_id == public_id))
+    attachment = db.session.scalar(queries.attachment_by_public_id(public_id))
     if not current_user.is_authenticated and (
             attachment is None or attachment.entity_type != PENDING
             or not may_open(current_user, attachment)):
@@ -80,33 +80,13 @@ def _audit_filters() -> dict:
     }
 
 
-def audit_query(filters: dict):
-    from app.auth.models import User
-
-    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if filters["entity"]:
-        statement = statement.where(AuditEvent.entity_type == filters["entity"])
-    if filters["action"]:
-        statement = statement.where(AuditEvent.action == filters["action"])
-    if filters["actor"]:
-        statement = statement.where(AuditEvent.actor_id.in_(
-            select(User.id).where(User.username.ilike(f"%{filters['actor']}%"))))
-    if filters["since"]:
-        statement = statement.where(AuditEvent.at >= filters["since"])
-    if filters["until"]:
-        statement = statement.where(AuditEvent.at < filters["until"] + timedelta(days=1))
-    return statement
-
-
 @bp.route("/admin/audit")
 @requires("audit.view")
 def audit_log():
     filters = _audit_filters()
-    page = paginate(audit_query(filters))
-    entity_types = db.session.scalars(
-        select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)).all()
-    actions = db.session.scalars(
-        select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    page = paginate(queries.audit_query(filters))
+    entity_types = db.session.scalars(queries.audit_entity_types()).all()
+    actions = db.session.scalars(queries.audit_actions()).all()
     return render_page("core/audit.html", "audit_rows", page=page, filters=filters,
                        entity_types=entity_types, actions=actions)
 

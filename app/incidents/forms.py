@@ -131,6 +131,17 @@ def sla_form_class():
         opens = TimeField(_l("Opens"), validators=[required()])
         closes = TimeField(_l("Closes"), validators=[required()])
 
+        def policies(self) -> dict:
+            """severity -> (ack minutes, resolve minutes, business hours only), as the service
+            takes them (resolve is typed in hours)."""
+            return {severity: (getattr(self, f"{severity}_ack").data,
+                               int(getattr(self, f"{severity}_resolve").data * 60),
+                               getattr(self, f"{severity}_business").data)
+                    for severity in SEVERITIES}
+
+        def working_days(self) -> str:
+            return ",".join(sorted(self.days.data or []))
+
     for severity in SEVERITIES:
         label = SEVERITY_LABELS[severity]
         setattr(SlaForm, f"{severity}_ack", IntegerField(

@@ -38,6 +38,7 @@ BUILTIN_TYPES = {
 
 
 class IncidentType(TimestampMixin, db.Model):
+    __entity__ = "incidenttype"  # the kind stored in audit, timeline and attachment rows
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
@@ -59,6 +60,7 @@ class IncidentType(TimestampMixin, db.Model):
 
 
 class Incident(PublicIdMixin, TimestampMixin, db.Model):
+    __entity__ = "incident"  # the kind stored in audit, timeline and attachment rows
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
@@ -123,6 +125,7 @@ DEFAULT_SLA = {"critical": (15, 4 * 60, False), "high": (60, 8 * 60, False),
 
 class SlaPolicy(TimestampMixin, db.Model):
     """What a site promises per severity: acknowledge within, resolve within."""
+    __entity__ = "slapolicy"  # the kind stored in audit, timeline and attachment rows
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
@@ -136,6 +139,7 @@ class SlaPolicy(TimestampMixin, db.Model):
 
 class BusinessHours(TimestampMixin, db.Model):
     """A site's working week, for SLA clocks that only run in business hours."""
+    __entity__ = "businesshours"  # the kind stored in audit, timeline and attachment rows
 
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
                                          primary_key=True)
@@ -157,6 +161,7 @@ REQUEST_STATUS_LABELS = {"new": _l("Received"), "in_progress": _l("Being handled
 
 class ServiceRequest(PublicIdMixin, TimestampMixin, db.Model):
     """A customer's request or complaint, from the public page or logged by staff."""
+    __entity__ = "servicerequest"  # the kind stored in audit, timeline and attachment rows
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

@@ -6,9 +6,9 @@ from sqlalchemy.orm import joinedload
 
 from app.core.db import for_change
 from app.core.models import utcnow
+from app.core.scoping import scope
 from app.extensions import db
 from app.incidents.models import OPEN_STATUSES, Incident, IncidentType, ServiceRequest
-from app.sites.queries import scope
 
 
 def sees_all_of_site(user) -> bool:
@@ -103,3 +103,7 @@ def assignees(user):
 
     return (scope(select(User.id, User.name).join(Incident, Incident.assignee_id == User.id),
                   user, Incident.site_id).distinct().order_by(User.name))
+
+
+def type_id_of(code: str):
+    return select(IncidentType.id).where(IncidentType.code == code)

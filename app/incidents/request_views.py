@@ -6,15 +6,15 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from app.core import attachments
-from app.core.attachments import UploadError, attachments_for
+from app.core.attachments import attachments_for
+from app.core.forms import apply
 from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.params import text_arg
 from app.core.permissions import public, requires, user_can
-from app.core.render import render_page
+from app.core.render import form_page, render_page
 from app.core.throttle import limited
 from app.extensions import db
 from app.incidents import bp, queries, services
@@ -76,7 +76,7 @@ def _photos(form) -> list:
 
 
 def _public_site(code: str) -> Site:
-    site = db.session.scalar(select(Site).where(Site.code == code.upper(), Site.active))
+    site = db.session.scalar(site_queries.active_site_by_code(code))
     if site is None:
         abort(404)
     return site
@@ -94,29 +94,22 @@ def public_request(code: str):
     photos = _photos(form)
     held = attachments.held(form.idempotency_key.data,
                             keep=request.form.getlist("keep_photo"))[:MAX_PHOTOS]
-    if form.validate_on_submit():
-        if _looks_like_spam(form, site):
-            form.description.errors.append(_("Please wait a moment and send it again."))
-            form.started.data = _new_stamp(site)
-        else:
-            try:
-                request_, token = services.submit_request(
-                    site=site, kind=form.kind.data, channel="qr" if text_arg("via") == "qr"
-                    else "web", description=form.description.data,
-                    where_text=form.where_text.data, contact_name=form.contact_name.data,
-                    contact_phone=form.contact_phone.data,
-                    contact_email=form.contact_email.data,
-                    photos=photos[:MAX_PHOTOS - len(held)], held=held)
-            except UploadError as error:
-                form.photos.errors.append(str(error))
-            else:
-                return redirect(url_for("incidents.request_status", token=token,
-                                        sent=1), 303)
+    valid = form.validate_on_submit()
+    if valid and _looks_like_spam(form, site):
+        form.description.errors.append(_("Please wait a moment and send it again."))
+        form.started.data = _new_stamp(site)
+    elif valid and (sent := apply(
+            form, services.submit_request, field="photos", site=site, kind=form.kind.data,
+            channel="qr" if text_arg("via") == "qr" else "web",
+            description=form.description.data, where_text=form.where_text.data,
+            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+            contact_email=form.contact_email.data, photos=photos[:MAX_PHOTOS - len(held)],
+            held=held)):
+        return redirect(url_for("incidents.request_status", token=sent[1], sent=1), 303)
     if request.method == "POST":  # refused: the photos wait on the server for the next try
         held += attachments.hold(photos[:MAX_PHOTOS - len(held)], form.idempotency_key.data,
                                  by=None)
-    return render_page("incidents/public_request.html", form=form, site=site, held=held,
-                       status=422 if form.errors else 200)
+    return form_page("incidents/public_request.html", form, form=form, site=site, held=held)
 
 
 @bp.route("/r/status/<token>", methods=["GET", "POST"])
@@ -127,18 +120,14 @@ def request_status(token: str):
     if request_ is None:
         abort(404)
     form = RatingForm()
-    if form.validate_on_submit():
-        try:
-            services.rate_request(request_, rating=form.rating.data, comment=form.comment.data)
-        except services.IncidentError as error:
-            form.rating.errors.append(str(error))
-        else:
-            return redirect(url_for("incidents.request_status", token=token, rated=1), 303)
-    return render_page("incidents/request_status.html", request_=request_, form=form,
-                       just_sent=request.args.get("sent") == "1",
-                       just_rated=request.args.get("rated") == "1",
-                       statuses=("new", "in_progress", "resolved"),
-                       status=422 if form.errors else 200, **LABELS)
+    if form.validate_on_submit() and apply(
+            form, services.rate_request, request_, field="rating", rating=form.rating.data,
+            comment=form.comment.data):
+        return redirect(url_for("incidents.request_status", token=token, rated=1), 303)
+    return form_page("incidents/request_status.html", form, request_=request_, form=form,
+                     just_sent=request.args.get("sent") == "1",
+                     just_rated=request.args.get("rated") == "1",
+                     statuses=("new", "in_progress", "resolved"), **LABELS)
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -150,23 +139,18 @@ def request_new():
     form = StaffRequestForm()
     form.site.choices = [(s.id, s.name) for s in db.session.execute(
         site_queries.site_options(current_user))]
-    if form.validate_on_submit():
-        site = site_queries.get_site(current_user, form.site.data)
-        try:
-            request_, _token = services.submit_request(
-                site=site, kind=form.kind.data, channel=form.channel.data,
-                description=form.description.data, where_text=form.where_text.data,
-                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-                contact_email=form.contact_email.data, photos=_photos(form)[:MAX_PHOTOS],
-                by=current_user)
-        except UploadError as error:
-            form.photos.errors.append(str(error))
-        else:
-            flash(_("Request %(reference)s logged.", reference=request_.reference), "success")
-            return redirect(url_for("incidents.requests" if user_can(
-                current_user, "requests.manage") else "dashboard.home"), 303)
-    return render_page("incidents/request_form.html", form=form,
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and (logged := apply(
+            form, services.submit_request, field="photos",
+            site=site_queries.get_site(current_user, form.site.data), kind=form.kind.data,
+            channel=form.channel.data, description=form.description.data,
+            where_text=form.where_text.data, contact_name=form.contact_name.data,
+            contact_phone=form.contact_phone.data, contact_email=form.contact_email.data,
+            photos=_photos(form)[:MAX_PHOTOS], by=current_user)):
+        request_, _token = logged
+        flash(_("Request %(reference)s logged.", reference=request_.reference), "success")
+        return redirect(url_for("incidents.requests" if user_can(
+            current_user, "requests.manage") else "dashboard.home"), 303)
+    return form_page("incidents/request_form.html", form, form=form)
 
 
 @bp.route("/requests")
@@ -188,8 +172,7 @@ def _request_page(request_, status=200, **forms):
     convert_form.type.choices = [(t.id, t.label)
                                  for t in db.session.scalars(queries.active_types())]
     if request_.kind == "complaint" and not forms.get("convert_form"):
-        convert_form.type.data = db.session.scalar(
-            select(IncidentType.id).where(IncidentType.code == "customer_complaint"))
+        convert_form.type.data = db.session.scalar(queries.type_id_of("customer_complaint"))
     return render_page(
         "incidents/request_detail.html", status=status, request_=request_,
         photos=db.session.scalars(attachments_for("servicerequest", request_.id)).all(),
@@ -209,17 +192,13 @@ def request_convert(request_id: int):
     request_ = queries.get_request(current_user, request_id)
     form = ConvertForm()
     form.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
-    if form.validate_on_submit():
-        try:
-            incident = services.convert_to_incident(
-                request_, incident_type=db.session.get(IncidentType, form.type.data),
-                severity=form.severity.data, by=current_user)
-        except services.IncidentError as error:
-            form.type.errors.append(str(error))
-        else:
-            flash(_("%(request)s is handled as %(incident)s.", request=request_.reference,
-                    incident=incident.reference), "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    if form.validate_on_submit() and (incident := apply(
+            form, services.convert_to_incident, request_, field="type",
+            incident_type=db.session.get(IncidentType, form.type.data),
+            severity=form.severity.data, by=current_user)):
+        flash(_("%(request)s is handled as %(incident)s.", request=request_.reference,
+                incident=incident.reference), "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
     return _request_page(request_, status=422, convert_form=form)
 
 
@@ -228,15 +207,12 @@ def request_convert(request_id: int):
 def request_answer(request_id: int):
     request_ = queries.get_request(current_user, request_id)
     form = RequestAnswerForm()
-    if form.validate_on_submit():
-        try:
-            services.close_request(request_, status="rejected" if request.form.get(
-                "to") == "rejected" else "resolved", note=form.note.data, by=current_user)
-        except services.IncidentError as error:
-            form.note.errors.append(str(error))
-        else:
-            flash(_("%(reference)s answered.", reference=request_.reference), "success")
-            return redirect(url_for("incidents.request_detail", request_id=request_.id), 303)
+    closing = "rejected" if request.form.get("to") == "rejected" else "resolved"
+    if form.validate_on_submit() and apply(form, services.close_request, request_, field="note",
+                                           status=closing, note=form.note.data,
+                                           by=current_user):
+        flash(_("%(reference)s answered.", reference=request_.reference), "success")
+        return redirect(url_for("incidents.request_detail", request_id=request_.id), 303)
     return _request_page(request_, status=422, answer_form=form)
 
 

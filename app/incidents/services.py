@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import User, hash_token, user_site
 from app.core import attachments, audit, notifications, timeline
+from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.core.references import next_reference
 from app.extensions import db
@@ -45,14 +46,6 @@ notifications.register("incident_assigned", _l("%(reference)s was assigned to yo
 notifications.register("incident_critical", _l("Critical incident %(reference)s: %(type)s"))
 notifications.register("incident_mention", _l("%(who)s mentioned you on %(reference)s"))
 notifications.register("incident_resolved", _l("Your report %(reference)s was resolved"))
-
-
-class IncidentError(ValueError):
-    """A change the incident's state does not allow; the message is shown to the user."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _link(incident: Incident) -> str:
@@ -115,7 +108,7 @@ def suggested_assignees(incident: Incident) -> list[tuple[User, bool, int]]:
 def triage(incident: Incident, *, severity: str, priority: int | None, category: str,
            assignee, assigned_team: str, due_at: datetime | None, by) -> None:
     if not incident.is_open:
-        raise IncidentError(_l("Reopen the incident to change its triage."), field="severity")
+        raise DomainError(_l("Reopen the incident to change its triage."), field="severity")
     before = audit.snapshot(incident, TRIAGE_FIELDS)
     previous_assignee = incident.assignee_id
     severity_changed = severity != incident.severity
@@ -165,17 +158,17 @@ def allowed_moves(user, incident: Incident) -> list[str]:
 def change_status(incident: Incident, to_status: str, *, by, note: str = "",
                   root_cause_category: str = "", root_cause: str = "") -> None:
     if to_status not in allowed_moves(by, incident):
-        raise IncidentError(_l("This change is not possible now."))
+        raise DomainError(_l("This change is not possible now."))
     note = (note or "").strip()
     if to_status == "reopened":
         return _reopen(incident, note=note, by=by)
     if to_status == "resolved" and not note:
-        raise IncidentError(_l("Say how it was resolved."), field="note")
+        raise DomainError(_l("Say how it was resolved."), field="note")
     if root_cause_category and root_cause_category not in ROOT_CAUSES:
-        raise IncidentError(_l("Choose from the list."), field="root_cause_category")
+        raise DomainError(_l("Choose from the list."), field="root_cause_category")
     if to_status == "closed" and incident.severity in ("high", "critical"):
         if not root_cause_category or not (root_cause or "").strip():
-            raise IncidentError(
+            raise DomainError(
                 _l("A high or critical incident needs its root cause before it is closed."),
                 field="root_cause")
     now = utcnow()
@@ -202,7 +195,7 @@ def change_status(incident: Incident, to_status: str, *, by, note: str = "",
 
 def _reopen(incident: Incident, *, note: str, by) -> None:
     if not note:
-        raise IncidentError(_l("Say why it is reopened."), field="note")
+        raise DomainError(_l("Say why it is reopened."), field="note")
     before = incident.status
     incident.status = "in_progress"
     incident.reopen_count += 1
@@ -225,7 +218,7 @@ def comment(incident: Incident, *, text: str, by) -> None:
     """A note on the timeline; @username tells that person."""
     text = (text or "").strip()
     if not text:
-        raise IncidentError(_l("Write a comment first."), field="text")
+        raise DomainError(_l("Write a comment first."), field="text")
     timeline.add_event(incident, "comment", by=by, text=text)
     names = {name.lower() for name in MENTION.findall(text)}
     if names:
@@ -255,6 +248,8 @@ def save_type(incident_type: IncidentType | None, *, by, **fields) -> IncidentTy
     """Create (incident_type None) or change a type; admins only (checked by the view)."""
     creating = incident_type is None
     if creating:
+        if db.session.scalar(select(IncidentType.id).filter_by(code=fields["code"])):
+            raise DomainError(_l("Another type uses this code."), field="code")
         incident_type = IncidentType(code=fields["code"])
         db.session.add(incident_type)
     before = {} if creating else audit.snapshot(incident_type, TYPE_FIELDS)
@@ -339,19 +334,19 @@ def pause(incident: Incident, *, reason: str, by) -> None:
     """Stop the clock while waiting for the customer or for parts."""
     reason = (reason or "").strip()
     if not incident.is_open or incident.paused_at is not None:
-        raise IncidentError(_l("The clock of this incident cannot be paused now."))
+        raise DomainError(_l("The clock of this incident cannot be paused now."))
     if incident.resolve_due_at and incident.resolve_due_at < utcnow():
-        raise IncidentError(_l("The clock has run out already: it cannot be paused."),
+        raise DomainError(_l("The clock has run out already: it cannot be paused."),
                             field="reason")
     if not reason:
-        raise IncidentError(_l("Say what you are waiting for."), field="reason")
+        raise DomainError(_l("Say what you are waiting for."), field="reason")
     incident.paused_at, incident.pause_reason = utcnow(), reason[:200]
     timeline.add_event(incident, "paused", by=by, text=reason)
 
 
 def resume(incident: Incident, *, by) -> None:
     if incident.paused_at is None:
-        raise IncidentError(_l("The clock is not paused."))
+        raise DomainError(_l("The clock is not paused."))
     now = utcnow()
     incident.paused_seconds += int(sla.business_seconds(calendar_for(incident),
                                                         incident.paused_at, now))
@@ -486,7 +481,7 @@ def convert_to_incident(request_: ServiceRequest, *, incident_type: IncidentType
                         severity: str, by) -> Incident:
     """Handle the request as an incident: its photos stay with the request and show there."""
     if request_.incident_id is not None or request_.status not in ("new",):
-        raise IncidentError(_l("This request is already being handled."))
+        raise DomainError(_l("This request is already being handled."))
     where = f"\n\n{request_.where_text}" if request_.where_text else ""
     incident = report(site=request_.site, incident_type=incident_type, severity=severity,
                       occurred_at=request_.created_at, location=request_.location,
@@ -503,10 +498,10 @@ def close_request(request_: ServiceRequest, *, status: str, note: str, by) -> No
     """Resolve (or reject) a request directly; the note is shown to the customer."""
     if status not in ("resolved", "rejected") or request_.status != "new":
         # A request handled as an incident follows the incident (sync_request).
-        raise IncidentError(_l("This change is not possible now."))
+        raise DomainError(_l("This change is not possible now."))
     note = (note or "").strip()
     if not note:
-        raise IncidentError(_l("Write a short answer for the customer."), field="note")
+        raise DomainError(_l("Write a short answer for the customer."), field="note")
     before = request_.status
     request_.status, request_.public_note = status, note
     request_.resolved_at = utcnow() if status == "resolved" else None
@@ -527,10 +522,10 @@ def sync_request(incident: Incident) -> None:
 
 def rate_request(request_: ServiceRequest, *, rating: int, comment: str) -> None:
     if request_.status not in ("resolved", "closed"):
-        raise IncidentError(_l("You can rate the service once the request is resolved."))
+        raise DomainError(_l("You can rate the service once the request is resolved."))
     if request_.rated_at is not None:
-        raise IncidentError(_l("Thank you: this request has been rated already."))
+        raise DomainError(_l("Thank you: this request has been rated already."))
     if not 1 <= rating <= 5:
-        raise IncidentError(_l("Choose from 1 to 5."), field="rating")
+        raise DomainError(_l("Choose from 1 to 5."), field="rating")
     request_.rating, request_.rating_comment = rating, (comment or "").strip()
     request_.rated_at = utcnow()

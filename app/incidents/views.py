@@ -5,20 +5,20 @@ from decimal import Decimal
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.actions import queries as action_queries
 from app.auth.models import User
 from app.core import attachments
 from app.core.attachments import UploadError, attachments_for
-from app.core.forms import PhotoForm
+from app.core.domain import DomainError
+from app.core.forms import PhotoForm, apply
 from app.core.i18n import local_to_utc, utc_to_local
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires, user_can
-from app.core.render import render_page
+from app.core.render import form_page, render_page
 from app.core.timeline import events_of
 from app.extensions import db
 from app.incidents import bp, queries, services
@@ -78,7 +78,7 @@ def _location_from_args() -> Location | None:
     public_id = _as_uuid(text_arg("location", 40))
     if public_id is None:
         return None
-    location = db.session.scalar(select(Location).where(Location.public_id == public_id))
+    location = db.session.scalar(site_queries.location_by_public_id(public_id))
     return location if location and current_user.can_see_site(location.site_id) else None
 
 
@@ -110,8 +110,8 @@ def report():
                                     reported=1), 303)
     if request.method == "POST":  # refused: the photos wait on the server for the next try
         held += attachments.hold(photos, form.idempotency_key.data, by=current_user)
-    return render_page("incidents/report.html", form=form, location=location, held=held,
-                       status=422 if form.errors else 200, **LABELS)
+    return form_page("incidents/report.html", form, form=form, location=location, held=held,
+                     **LABELS)
 
 
 def _chosen_photos(form) -> list:
@@ -125,8 +125,8 @@ def _submit_report(form: ReportForm, site, photos: list, held: list):
     location = None
     if form.location.data:
         public_id = _as_uuid(form.location.data)
-        location = db.session.scalar(select(Location).where(
-            Location.public_id == public_id, Location.site_id == site.id)) if public_id else None
+        location = db.session.scalar(site_queries.location_by_public_id(
+            public_id, site_id=site.id)) if public_id else None
         if location is None:
             form.location.errors.append(_("Choose a location of this site."))
             return None
@@ -263,7 +263,7 @@ def triage(incident_id: int):
                 assigned_team=form.assigned_team.data,
                 due_at=local_to_utc(form.due_at.data, incident.site.timezone)
                 if form.due_at.data else None, by=current_user)
-        except services.IncidentError as error:
+        except DomainError as error:  # said as a message: the triage form is a side panel
             flash(str(error), "warning")
         else:
             flash(_("Triage saved."), "success")
@@ -278,17 +278,13 @@ def change_status(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
     form = StatusForm()
     to_status = (request.form.get("to") or "")[:30]
-    if form.validate_on_submit():
-        try:
-            services.change_status(incident, to_status, by=current_user, note=form.note.data,
-                                   root_cause_category=form.root_cause_category.data,
-                                   root_cause=form.root_cause.data)
-        except services.IncidentError as error:
-            getattr(form, error.field or "note").errors.append(str(error))
-        else:
-            flash(_("%(reference)s is now: %(status)s", reference=incident.reference,
-                    status=STATUS_LABELS[incident.status]), "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    if form.validate_on_submit() and apply(
+            form, services.change_status, incident, to_status, field="note", by=current_user,
+            note=form.note.data, root_cause_category=form.root_cause_category.data,
+            root_cause=form.root_cause.data):
+        flash(_("%(reference)s is now: %(status)s", reference=incident.reference,
+                status=STATUS_LABELS[incident.status]), "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
     return render_page("incidents/detail.html", status=422,
                        **_detail_context(incident, status_form=form))
 
@@ -299,8 +295,8 @@ def change_status(incident_id: int):
 def comment(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        services.comment(incident, text=form.text.data, by=current_user)
+    if form.validate_on_submit() and apply(form, services.comment, incident,
+                                           text=form.text.data, field="text", by=current_user):
         return redirect(url_for("incidents.detail", incident_id=incident.id) + "#timeline", 303)
     return render_page("incidents/detail.html", status=422,
                        **_detail_context(incident, comment_form=form))
@@ -312,14 +308,10 @@ def comment(incident_id: int):
 def add_photo(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
     form = PhotoForm()
-    if form.validate_on_submit():
-        try:
-            services.add_photo(incident, form.photo.data, by=current_user)
-        except UploadError as error:
-            form.photo.errors.append(str(error))
-        else:
-            flash(_("Photo added."), "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    if form.validate_on_submit() and apply(form, services.add_photo, incident, form.photo.data,
+                                           field="photo", by=current_user):
+        flash(_("Photo added."), "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
     return render_page("incidents/detail.html", status=422,
                        **_detail_context(incident, photo_form=form))
 
@@ -337,16 +329,11 @@ def types():
 @requires("incidents.types")
 def type_new():
     form = TypeForm()
-    if form.validate_on_submit():
-        exists = db.session.scalar(select(IncidentType.id).filter_by(code=form.code.data))
-        if exists:
-            form.code.errors.append(_("Another type uses this code."))
-        else:
-            incident_type = services.save_type(None, by=current_user, **_type_fields(form))
-            flash(_("Type %(name)s added.", name=incident_type.label), "success")
-            return redirect(url_for("incidents.types"), 303)
-    return render_page("incidents/type_form.html", form=form, incident_type=None,
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and (incident_type := apply(
+            form, services.save_type, None, by=current_user, **_type_fields(form))):
+        flash(_("Type %(name)s added.", name=incident_type.label), "success")
+        return redirect(url_for("incidents.types"), 303)
+    return form_page("incidents/type_form.html", form, form=form, incident_type=None)
 
 
 @bp.route("/types/<int:type_id>/edit", methods=["GET", "POST"])
@@ -358,7 +345,7 @@ def type_edit(type_id: int):
         services.save_type(incident_type, by=current_user, **_type_fields(form))
         flash(_("Type %(name)s saved.", name=incident_type.label), "success")
         return redirect(url_for("incidents.types"), 303)
-    return _type_page(incident_type, form, status=422 if form.errors else 200)
+    return _type_page(incident_type, form, status=422 if form.errors else 200)  # + file form
 
 
 def _type_page(incident_type, form, file_form=None, status=200):
@@ -375,14 +362,11 @@ def _type_page(incident_type, form, file_form=None, status=200):
 def type_file(type_id: int):
     incident_type = db.get_or_404(IncidentType, type_id)
     file_form = ProcedureFileForm()
-    if file_form.validate_on_submit():
-        try:
-            services.add_type_file(incident_type, file_form.file.data, by=current_user)
-        except UploadError as error:
-            file_form.file.errors.append(str(error))
-        else:
-            flash(_("File added to %(name)s.", name=incident_type.label), "success")
-            return redirect(url_for("incidents.type_edit", type_id=incident_type.id), 303)
+    if file_form.validate_on_submit() and apply(
+            file_form, services.add_type_file, incident_type, file_form.file.data, field="file",
+            by=current_user):
+        flash(_("File added to %(name)s.", name=incident_type.label), "success")
+        return redirect(url_for("incidents.type_edit", type_id=incident_type.id), 303)
     return _type_page(incident_type, TypeEditForm(obj=incident_type, formdata=None), file_form,
                       status=422)
 
@@ -405,14 +389,10 @@ def pause(incident_id: int):
             user_can(current_user, "incidents.triage")):
         abort(403)
     form = PauseForm()
-    if form.validate_on_submit():
-        try:
-            services.pause(incident, reason=form.reason.data, by=current_user)
-        except services.IncidentError as error:
-            form.reason.errors.append(str(error))
-        else:
-            flash(_("The SLA clock is paused."), "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+    if form.validate_on_submit() and apply(form, services.pause, incident, field="reason",
+                                           reason=form.reason.data, by=current_user):
+        flash(_("The SLA clock is paused."), "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
     return render_page("incidents/detail.html", status=422,
                        **_detail_context(incident, pause_form=form))
 
@@ -426,7 +406,7 @@ def resume(incident_id: int):
         abort(403)
     try:
         services.resume(incident, by=current_user)
-    except services.IncidentError as error:
+    except DomainError as error:
         flash(str(error), "warning")
     else:
         flash(_("The SLA clock runs again."), "success")
@@ -451,15 +431,11 @@ def sla_settings(site_id: int):
     site = site_queries.get_site(current_user, site_id)
     form = sla_form_class()(data=_sla_data(site))
     if form.validate_on_submit():
-        services.save_sla_settings(
-            site, days=",".join(sorted(form.days.data or [])), opens=form.opens.data,
-            closes=form.closes.data, by=current_user, policies={
-                severity: (getattr(form, f"{severity}_ack").data,
-                           int(getattr(form, f"{severity}_resolve").data * 60),
-                           getattr(form, f"{severity}_business").data)
-                for severity in SEVERITIES})
+        services.save_sla_settings(site, days=form.working_days(), opens=form.opens.data,
+                                   closes=form.closes.data, policies=form.policies(),
+                                   by=current_user)
         flash(_("Service levels of %(site)s saved. They apply to incidents reported from now on.",
                 site=site.name), "success")
         return redirect(url_for("incidents.sla_settings", site_id=site.id), 303)
-    return render_page("incidents/sla.html", form=form, site=site, severities=SEVERITIES,
-                       status=422 if form.errors else 200, **LABELS)
+    return form_page("incidents/sla.html", form, form=form, site=site, severities=SEVERITIES,
+                     **LABELS)

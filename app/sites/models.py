@@ -6,6 +6,7 @@ from app.extensions import db
 
 
 class Site(TimestampMixin, CreatedByMixin, db.Model):
+    __entity__ = "site"  # the kind stored in audit, timeline and attachment rows
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -22,6 +23,7 @@ class Site(TimestampMixin, CreatedByMixin, db.Model):
 
 
 class Area(TimestampMixin, CreatedByMixin, db.Model):
+    __entity__ = "area"  # the kind stored in audit, timeline and attachment rows
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -34,6 +36,7 @@ class Area(TimestampMixin, CreatedByMixin, db.Model):
 
 
 class Location(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
+    __entity__ = "location"  # the kind stored in audit, timeline and attachment rows
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)

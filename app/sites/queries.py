@@ -4,15 +4,9 @@ from flask import abort
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from app.core.scoping import scope
 from app.extensions import db
 from app.sites.models import Area, Location, Site
-
-
-def scope(statement, user, site_column):
-    """Limit a statement to the user's sites (an administrator sees every site)."""
-    if user.is_admin:
-        return statement
-    return statement.where(site_column.in_(user.site_ids))
 
 
 def visible_sites(user):
@@ -80,3 +74,21 @@ def get_location(user, public_id) -> Location:
     if location is None or not user.can_see_site(location.site_id):
         abort(404)
     return location
+
+
+def all_sites():
+    """Every site, for an administrator's menus (user administration)."""
+    return select(Site).order_by(Site.name)
+
+
+def sites_by_ids(ids):
+    return select(Site).where(Site.id.in_(ids))
+
+
+def location_by_public_id(public_id, site_id: int | None = None):
+    statement = select(Location).where(Location.public_id == public_id)
+    return statement.where(Location.site_id == site_id) if site_id else statement
+
+
+def active_site_by_code(code: str):
+    return select(Site).where(Site.code == code.upper(), Site.active)

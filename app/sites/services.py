@@ -4,15 +4,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core import attachments, audit
-from app.core.domain import DuplicateError  # noqa: F401  (views catch it from here)
+from app.core.domain import DomainError
 from app.extensions import db
 from app.sites.models import Area, Location, Site
 
 SITE_FIELDS = ("name", "code", "address", "timezone", "active")
 AREA_FIELDS = ("name", "active")
 LOCATION_FIELDS = ("name", "code", "area_id", "notes", "active")
-
-
 
 
 def _exists(statement) -> bool:
@@ -24,7 +22,7 @@ def _check_site_code(code: str, exclude_id: int | None = None) -> None:
     if exclude_id:
         statement = statement.where(Site.id != exclude_id)
     if _exists(statement):
-        raise DuplicateError("code", _l("Another site already uses this code."))
+        raise DomainError(_l("Another site already uses this code."), field="code")
 
 
 def create_site(*, name: str, code: str, address: str = "", timezone: str = "UTC",
@@ -60,7 +58,7 @@ def _check_area_name(site_id: int, name: str, exclude_id: int | None = None) -> 
     if exclude_id:
         statement = statement.where(Area.id != exclude_id)
     if _exists(statement):
-        raise DuplicateError("name", _l("This site already has an area with this name."))
+        raise DomainError(_l("This site already has an area with this name."), field="name")
 
 
 def create_area(site: Site, *, name: str, by) -> Area:
@@ -87,12 +85,12 @@ def _check_location_code(site_id: int, code: str, exclude_id: int | None = None)
     if exclude_id:
         statement = statement.where(Location.id != exclude_id)
     if _exists(statement):
-        raise DuplicateError("code", _l("Another location of this site uses this code."))
+        raise DomainError(_l("Another location of this site uses this code."), field="code")
 
 
 def _check_area_of_site(area: Area, site_id: int) -> None:
     if area.site_id != site_id:
-        raise DuplicateError("area", _l("Choose an area of this site."))
+        raise DomainError(_l("Choose an area of this site."), field="area")
 
 
 def create_location(site: Site, *, area: Area, name: str, code: str, notes: str = "",

@@ -2,13 +2,13 @@ from flask import flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.core.attachments import UploadError, attachments_for
-from app.core.forms import PhotoForm
+from app.core.attachments import attachments_for
+from app.core.forms import PhotoForm, apply
 from app.core.idempotency import idempotent
 from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
-from app.core.render import render_page
+from app.core.render import form_page, render_page
 from app.extensions import db
 from app.sites import bp, queries, services
 from app.sites.forms import AreaEditForm, AreaForm, LocationEditForm, LocationForm, SiteForm
@@ -28,18 +28,12 @@ def index():
 @idempotent
 def site_new():
     form = SiteForm()
-    if form.validate_on_submit():
-        try:
-            site = services.create_site(name=form.name.data, code=form.code.data,
-                                        address=form.address.data,
-                                        timezone=form.timezone.data, by=current_user)
-        except services.DuplicateError as error:
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            flash(_("Site %(name)s added.", name=site.name), "success")
-            return redirect(url_for("sites.site_detail", site_id=site.id), 303)
-    return render_page("sites/site_form.html", form=form, site=None,
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and (site := apply(
+            form, services.create_site, name=form.name.data, code=form.code.data,
+            address=form.address.data, timezone=form.timezone.data, by=current_user)):
+        flash(_("Site %(name)s added.", name=site.name), "success")
+        return redirect(url_for("sites.site_detail", site_id=site.id), 303)
+    return form_page("sites/site_form.html", form, form=form, site=None)
 
 
 @bp.route("/<int:site_id>")
@@ -65,18 +59,12 @@ def _site_page(site, area_form, status: int = 200):
 def site_edit(site_id: int):
     site = queries.get_site(current_user, site_id)
     form = SiteForm(obj=site)
-    if form.validate_on_submit():
-        try:
-            services.update_site(site, name=form.name.data, code=form.code.data,
-                                 address=form.address.data, timezone=form.timezone.data,
-                                 by=current_user)
-        except services.DuplicateError as error:
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            flash(_("Site saved."), "success")
-            return redirect(url_for("sites.site_detail", site_id=site.id), 303)
-    return render_page("sites/site_form.html", form=form, site=site,
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and apply(
+            form, services.update_site, site, name=form.name.data, code=form.code.data,
+            address=form.address.data, timezone=form.timezone.data, by=current_user):
+        flash(_("Site saved."), "success")
+        return redirect(url_for("sites.site_detail", site_id=site.id), 303)
+    return form_page("sites/site_form.html", form, form=form, site=site)
 
 
 @bp.route("/<int:site_id>/areas", methods=["POST"])
@@ -85,14 +73,10 @@ def site_edit(site_id: int):
 def area_new(site_id: int):
     site = queries.get_site(current_user, site_id)
     form = AreaForm()
-    if form.validate_on_submit():
-        try:
-            area = services.create_area(site, name=form.name.data, by=current_user)
-        except services.DuplicateError as error:
-            form.name.errors.append(str(error))
-        else:
-            flash(_("Area %(name)s added.", name=area.name), "success")
-            return redirect(url_for("sites.site_detail", site_id=site.id), 303)
+    if form.validate_on_submit() and (area := apply(
+            form, services.create_area, site, name=form.name.data, by=current_user)):
+        flash(_("Area %(name)s added.", name=area.name), "success")
+        return redirect(url_for("sites.site_detail", site_id=site.id), 303)
     return _site_page(site, form, status=422)
 
 
@@ -101,17 +85,12 @@ def area_new(site_id: int):
 def area_edit(area_id: int):
     area = queries.get_area(current_user, area_id)
     form = AreaEditForm(obj=area)
-    if form.validate_on_submit():
-        try:
-            services.update_area(area, name=form.name.data, active=form.active.data,
-                                 by=current_user)
-        except services.DuplicateError as error:
-            form.name.errors.append(str(error))
-        else:
-            flash(_("Area saved."), "success")
-            return redirect(url_for("sites.site_detail", site_id=area.site_id), 303)
-    return render_page("sites/area_form.html", form=form, area=area,
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and apply(
+            form, services.update_area, area, name=form.name.data, active=form.active.data,
+            by=current_user):
+        flash(_("Area saved."), "success")
+        return redirect(url_for("sites.site_detail", site_id=area.site_id), 303)
+    return form_page("sites/area_form.html", form, form=form, area=area)
 
 
 @bp.route("/locations")
@@ -146,18 +125,13 @@ def location_new(site_id: int):
     if not form.area.choices:
         flash(_("Add an area to this site first."), "warning")
         return redirect(url_for("sites.site_detail", site_id=site.id), 303)
-    if form.validate_on_submit():
-        try:
-            location = services.create_location(
-                site, area=queries.get_area(current_user, form.area.data), name=form.name.data,
-                code=form.code.data, notes=form.notes.data, by=current_user)
-        except services.DuplicateError as error:
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            flash(_("Location %(code)s added.", code=location.code), "success")
-            return redirect(url_for("sites.location_detail", public_id=location.public_id), 303)
-    return render_page("sites/location_form.html", form=form, site=site, location=None,
-                       status=422 if form.errors else 200)
+    if form.validate_on_submit() and (location := apply(
+            form, services.create_location, site,
+            area=queries.get_area(current_user, form.area.data), name=form.name.data,
+            code=form.code.data, notes=form.notes.data, by=current_user)):
+        flash(_("Location %(code)s added.", code=location.code), "success")
+        return redirect(url_for("sites.location_detail", public_id=location.public_id), 303)
+    return form_page("sites/location_form.html", form, form=form, site=site, location=None)
 
 
 @bp.route("/locations/<uuid:public_id>")
@@ -178,19 +152,15 @@ def location_edit(public_id):
         "area": location.area_id, "name": location.name, "code": location.code,
         "notes": location.notes, "active": location.active})
     form.area.choices = _area_choices(location.site, current=location.area)
-    if form.validate_on_submit():
-        try:
-            services.update_location(
-                location, area=queries.get_area(current_user, form.area.data),
-                name=form.name.data, code=form.code.data, notes=form.notes.data,
-                active=form.active.data, by=current_user)
-        except services.DuplicateError as error:
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            flash(_("Location saved."), "success")
-            return redirect(url_for("sites.location_detail", public_id=location.public_id), 303)
-    return render_page("sites/location_form.html", form=form, site=location.site,
-                       location=location, status=422 if form.errors else 200)
+    if form.validate_on_submit() and apply(
+            form, services.update_location, location,
+            area=queries.get_area(current_user, form.area.data), name=form.name.data,
+            code=form.code.data, notes=form.notes.data, active=form.active.data,
+            by=current_user):
+        flash(_("Location saved."), "success")
+        return redirect(url_for("sites.location_detail", public_id=location.public_id), 303)
+    return form_page("sites/location_form.html", form, form=form, site=location.site,
+                     location=location)
 
 
 @bp.route("/locations/<uuid:public_id>/photos", methods=["POST"])
@@ -199,14 +169,10 @@ def location_edit(public_id):
 def location_photo(public_id):
     location = queries.get_location(current_user, public_id)
     form = PhotoForm()
-    if form.validate_on_submit():
-        try:
-            services.add_location_photo(location, form.photo.data, by=current_user)
-        except UploadError as error:
-            form.photo.errors.append(str(error))
-        else:
-            flash(_("Photo added."), "success")
-            return redirect(url_for("sites.location_detail", public_id=location.public_id), 303)
+    if form.validate_on_submit() and apply(form, services.add_location_photo, location,
+                                           form.photo.data, field="photo", by=current_user):
+        flash(_("Photo added."), "success")
+        return redirect(url_for("sites.location_detail", public_id=location.public_id), 303)
     photos = db.session.scalars(attachments_for("location", location.id)).all()
     return render_page("sites/location.html", location=location, photos=photos,
                        photo_form=form, panels=location_panels(location),

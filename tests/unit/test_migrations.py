@@ -27,7 +27,6 @@ def test_sqlite_connection_settings(app):
             assert pragma("busy_timeout") >= 5000
 
 
-
 EXTRA_REVISION = """
 from alembic import op
 import sqlalchemy as sa
@@ -73,3 +72,16 @@ def test_a_table_rebuild_keeps_the_rows_that_refer_to_it(app, site, tmp_path):
         if db.engine.dialect.name == "sqlite":  # the pool's connections keep foreign keys on
             assert db.session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert before == after == (1, 1)
+
+
+def test_every_audited_model_names_its_entity(app):
+    """Audit, timeline and attachment rows name a record kind; it is written on the model
+    (renaming a class must not orphan rows), and it is the name rows already carry."""
+    from app.extensions import db
+
+    named = {mapper.class_.__entity__: mapper.class_.__name__
+             for mapper in db.Model.registry.mappers if hasattr(mapper.class_, "__entity__")}
+    assert {"user", "site", "area", "location", "incident", "incidenttype", "servicerequest",
+            "action", "slapolicy", "businesshours"} <= set(named)
+    for entity, class_name in named.items():
+        assert entity == class_name.lower()  # the names stored before they were explicit

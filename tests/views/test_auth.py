@@ -205,3 +205,21 @@ def test_expired_sessions_do_not_sign_in_and_are_cleared(app, client, site):
     assert client.get("/").status_code == 303
     sign_in_form(app.test_client(), "ana", PASSWORD)
     assert sessions_of(app, "ana") == 1  # the expired one is gone
+
+
+def test_a_change_to_oneself_is_audited_as_a_user(app, client, site):
+    """current_user is a proxy: the audit row must still name the record kind "user"."""
+    from app.core.models import AuditEvent
+
+    user = make_user(app, username="ana", roles=("staff",), sites=[site])
+    sign_in_form(client, "ana", PASSWORD)
+    response = client.post("/profile/password", data={
+        "csrf_token": csrf_from(client.get("/profile").text), "current_password": PASSWORD,
+        "new_password": "river-stone-lantern", "confirm": "river-stone-lantern"})
+    assert response.status_code == 303
+    with app.app_context():
+        kinds = set(db.session.scalars(select(AuditEvent.entity_type)))
+        assert "localproxy" not in kinds
+        mine = db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.entity_type == "user", AuditEvent.entity_id == user.id)).all()
+        assert "sign_in" in mine and len(mine) >= 2, mine

@@ -15,12 +15,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.core.domain import DomainError
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 _UNREADABLE = (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
                ValueError)
 
 
-class UploadError(ValueError):
+class UploadError(DomainError):
     """A file that is not an acceptable image; the message is shown to the user."""
 
 
