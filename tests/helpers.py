@@ -1,5 +1,7 @@
 """Small helpers shared by the view tests."""
 
+import html
+import re
 from io import BytesIO
 
 from PIL import Image
@@ -15,6 +17,22 @@ class Upload(BytesIO):
     def __init__(self, data: bytes, filename: str = "photo.jpg"):
         super().__init__(data)
         self.filename = filename
+
+
+_HIDDEN_INPUT = re.compile(r'<input\b[^>]*\btype="hidden"[^>]*>')
+_ATTRIBUTE = re.compile(r'\b(name|value)="([^"]*)"')
+
+
+def hidden_fields(page: str, *names: str) -> dict[str, str]:
+    """The hidden inputs of a page as its form sends them (the first of each name), only
+    `names` when given (a page holds other forms too): the one helper for reading them."""
+    fields = {}
+    for tag in _HIDDEN_INPUT.findall(page):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        name = attributes.get("name")
+        if name and (not names or name in names):
+            fields.setdefault(name, html.unescape(attributes.get("value", "")))
+    return fields
 
 
 def image_bytes(fmt="JPEG", size=(64, 48), color=(200, 30, 30), exif=None) -> bytes:

@@ -2,7 +2,6 @@
 blank RGBA PNG (40 MP each, 154 KB on the wire) sent to the incident report as staff. Before
 the photo budget this held a worker for about 30 s and ended in a worker timeout."""
 
-import re
 import time
 from io import BytesIO
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.extensions import db
 from app.incidents.models import IncidentType
+from tests.helpers import hidden_fields
 
 pytestmark = pytest.mark.bench
 
@@ -32,8 +32,7 @@ def test_twelve_huge_photos_are_refused_at_once(bench_app, fixtures, bench_repor
     timings = []
     for _ in range(5):
         page = client.get("/incidents/report").text
-        hidden = dict(re.findall(r'name="(csrf_token|idempotency_key)" type="hidden" '
-                                 r'value="([^"]+)"', page))
+        hidden = hidden_fields(page, "csrf_token", "idempotency_key")
         started = time.perf_counter()
         response = client.post("/incidents/report", data={
             **hidden, "type": type_id, "severity": "low", "site": site_id,

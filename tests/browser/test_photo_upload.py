@@ -38,6 +38,7 @@ def twelve_megapixel_photo() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.fresh_app
 @pytest.mark.parametrize("viewport", ["phone"])
 def test_a_big_photo_on_slow_3g(app, page: Page, world, console, screenshot, viewport):
     console.allow(r"status of 422")  # the first send is refused on purpose

@@ -9,16 +9,12 @@ from app.actions.models import Action
 from app.core.models import Notification
 from app.extensions import db
 from tests.conftest import csrf_from, make_user, sign_in
-from tests.helpers import make_action, make_incident
+from tests.helpers import hidden_fields, make_action, make_incident
 
 
 def form_of(client, url):
     page = client.get(url).text
-    hidden = {"csrf_token": csrf_from(page)}
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page)
-    if key:
-        hidden["idempotency_key"] = key.group(1)
-    return page, hidden
+    return page, hidden_fields(page, "csrf_token", "idempotency_key")
 
 
 def saved(app, action_id) -> Action:

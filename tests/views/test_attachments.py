@@ -2,6 +2,7 @@
 
 from io import BytesIO
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -101,6 +102,7 @@ def test_a_decompression_bomb_is_refused_before_decoding(app, client, login_as, 
     assert response.status_code == 422 and "too many pixels" in response.text
 
 
+@pytest.mark.fresh_app
 def test_a_failed_request_leaves_no_files(app, client, login_as, site):
     from pathlib import Path
 

@@ -6,6 +6,7 @@ from app.core.models import IdempotencyKey
 from app.extensions import db
 from app.sites.models import Site
 from tests.conftest import csrf_from
+from tests.helpers import hidden_fields
 
 
 def sites_named(app, name):
@@ -16,7 +17,7 @@ def sites_named(app, name):
 def test_replayed_form_post_creates_nothing(app, client, login_as):
     login_as("admin")
     page = client.get("/sites/new").text
-    key = page.split('name="idempotency_key" type="hidden" value="')[1].split('"')[0]
+    key = hidden_fields(page)["idempotency_key"]
     data = {"csrf_token": csrf_from(page), "idempotency_key": key, "name": "Depot",
             "code": "DEP", "timezone": "UTC"}
     first = client.post("/sites/new", data=data)

@@ -9,13 +9,12 @@ from app.core.models import Attachment, Notification
 from app.extensions import db
 from app.incidents.models import Incident, IncidentType
 from tests.conftest import csrf_from, make_site, make_user, sign_in
-from tests.helpers import first_location, image_bytes, make_incident
+from tests.helpers import first_location, hidden_fields, image_bytes, make_incident
 
 
 def report_form(client, url="/incidents/report"):
     page = client.get(url).text
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
-    return page, {"csrf_token": csrf_from(page), "idempotency_key": key}
+    return page, hidden_fields(page, "csrf_token", "idempotency_key")
 
 
 def type_id(app, code):
@@ -264,7 +263,7 @@ def test_procedure_files_per_type_reach_the_reporter(app, client, login_as, site
     injury = type_id(app, "injury")
     page = admin.get(f"/incidents/types/{injury}/edit").text
     token = csrf_from(page)
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    key = hidden_fields(page)["idempotency_key"]
     pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
     for data, name, key_suffix in ((pdf, "first-aid.pdf", "a"), (image_bytes(), "map.jpg", "b")):
         response = admin.post(f"/incidents/types/{injury}/files", data={

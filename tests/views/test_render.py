@@ -1,5 +1,7 @@
 """One view, a page or a fragment (DESIGN.md "Views and templates")."""
 
+import pytest
+
 HX = {"HX-Request": "true"}
 
 
@@ -38,6 +40,7 @@ def test_other_target_gets_the_page(client, login_as):
     assert "<html" in client.get("/sites/locations", headers={**HX, "HX-Target": "main"}).text
 
 
+@pytest.mark.fresh_app
 def test_flash_reaches_a_fragment_out_of_band(app, client, login_as):
     from flask import flash
 

@@ -12,13 +12,12 @@ from app.extensions import db
 from app.incidents import services
 from app.incidents.models import Incident, ServiceRequest
 from tests.conftest import csrf_from, make_site, make_user
-from tests.helpers import make_incident, make_request
+from tests.helpers import hidden_fields, make_incident, make_request
 
 
 def public_fields(client, code):
     page = client.get(f"/incidents/r/{code}").text
-    return dict(re.findall(r'name="(csrf_token|idempotency_key|started)" type="hidden" '
-                           r'value="([^"]*)"', page))
+    return hidden_fields(page, "csrf_token", "idempotency_key", "started")
 
 
 def test_anonymous_visitors_never_share_an_idempotency_key(app, site, monkeypatch):

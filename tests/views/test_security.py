@@ -2,6 +2,8 @@
 
 import logging
 
+import pytest
+
 from tests.conftest import csrf_from
 
 
@@ -76,6 +78,7 @@ def test_error_pages_are_friendly_and_localized(client, login_as):
     assert client.get("/admin/users").status_code == 403
 
 
+@pytest.mark.fresh_app
 def test_unexpected_error_gives_500_page_not_a_traceback(app, client, login_as):
     @app.route("/boom")
     def boom():

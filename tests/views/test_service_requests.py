@@ -9,13 +9,12 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.incidents.models import Incident, ServiceRequest
 from tests.conftest import csrf_from, make_user, sign_in
-from tests.helpers import image_bytes
+from tests.helpers import hidden_fields, image_bytes
 
 
 def public_form(client, site):
     page = client.get(f"/incidents/r/{site.code}?via=qr").text
-    fields = dict(re.findall(r'name="(csrf_token|idempotency_key|started)" type="hidden" '
-                             r'value="([^"]*)"', page))
+    fields = hidden_fields(page, "csrf_token", "idempotency_key", "started")
     return page, fields
 
 
@@ -117,7 +116,7 @@ def test_public_page_is_rate_limited_and_checked(app, client, site, monkeypatch)
 def test_staff_log_a_phone_request_and_answer_it(app, client, login_as, site):
     login_as("supervisor")
     page = client.get("/incidents/requests/new").text
-    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    key = hidden_fields(page)["idempotency_key"]
     response = client.post("/incidents/requests/new", data={
         "csrf_token": csrf_from(page), "idempotency_key": key, "site": site.id,
         "channel": "phone", "kind": "request", "description": "Please clean the stairwell"})
