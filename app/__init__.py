@@ -90,6 +90,7 @@ def _init_core(app: Flask) -> None:
         notifications,
         pagination,
         security,
+        timeline,
         urls,
     )
     from app.core import db as core_db
@@ -106,6 +107,7 @@ def _init_core(app: Flask) -> None:
     i18n.init_app(app)
     assets.init_app(app)
     notifications.init_app(app)
+    timeline.init_app(app)
     pagination.init_app(app)
     urls.init_app(app)
     app.after_request(add_flash_oob)

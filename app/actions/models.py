@@ -11,11 +11,6 @@ STATUSES = ("open", "in_progress", "done", "verified")
 STATUS_LABELS = {"open": _l("Open"), "in_progress": _l("In progress"), "done": _l("Done"),
                  "verified": _l("Verified effective")}
 OPEN_STATUSES = ("open", "in_progress")
-SOURCE_TYPES = ("none", "incident", "inspection_answer", "stocktake_variance", "work_order")
-SOURCE_LABELS = {"none": _l("Improvement or audit finding"), "incident": _l("Incident"),
-                 "inspection_answer": _l("Failed inspection answer"),
-                 "stocktake_variance": _l("Stocktake variance"),
-                 "work_order": _l("Work order")}
 PRIORITY_LABELS = {1: _l("P1 – urgent"), 2: _l("P2 – high"), 3: _l("P3 – normal"),
                    4: _l("P4 – low")}
 

@@ -2,20 +2,28 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.actions import sources
 from app.actions.models import Action
 from app.core import audit, notifications, timeline
 from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.core.references import next_reference
+from app.core.urls import path_for
 from app.extensions import db
 
 FIELDS = ("title", "owner_id", "due_date", "priority", "status")
-SOURCE_TYPE_OF = {"Incident": "incident", "InspectionAnswer": "inspection_answer",
-                  "StocktakeLine": "stocktake_variance", "WorkOrder": "work_order"}
 
 notifications.register("action_assigned", _l("Action %(reference)s is yours: %(title)s"))
+timeline.register_sentence("raised", lambda event, labels: _("raised it"))
+timeline.register_sentence("updated", lambda event, labels: _("changed the details"))
+timeline.register_sentence(
+    "not_effective",
+    lambda event, labels: _("found it not effective; open again") if event.to_status else None)
+timeline.register_sentence(
+    "verified", lambda event, labels: _("verified it effective") if event.to_status else None)
 notifications.register("action_reopened",
                        _l("Action %(reference)s was not effective and is open again"))
 
@@ -25,7 +33,7 @@ def raise_action(source, *, site_id: int, title: str, owner, due_date: date, pri
     """Create an action, linked to `source` (an incident, a failed answer, ...) or to nothing."""
     action = Action(
         reference=next_reference("ACT"), site_id=site_id,
-        source_type=SOURCE_TYPE_OF.get(type(source).__name__, "none") if source else "none",
+        source_type=sources.kind_of(source),
         source_id=getattr(source, "id", None), source_reference=getattr(source, "reference", ""),
         title=title.strip(), description=(description or "").strip(),
         owner_id=getattr(owner, "id", None), due_date=due_date, priority=priority,
@@ -41,7 +49,7 @@ def raise_action(source, *, site_id: int, title: str, owner, due_date: date, pri
 
 
 def _link(action: Action) -> str:
-    return f"/actions/{action.id}"
+    return path_for("actions.detail", action_id=action.id)
 
 
 def update(action: Action, *, title: str, description: str, owner, due_date: date,

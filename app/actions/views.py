@@ -4,9 +4,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.actions import bp, queries, services
+from app.actions import bp, queries, services, sources
 from app.actions.forms import ActionCommentForm, ActionEditForm, ActionForm, NoteForm, VerifyForm
-from app.actions.models import PRIORITY_LABELS, SOURCE_LABELS, SOURCE_TYPES, STATUS_LABELS, STATUSES
+from app.actions.models import PRIORITY_LABELS, STATUS_LABELS, STATUSES
 from app.auth import queries as user_queries
 from app.auth.models import User
 from app.core.forms import apply
@@ -19,11 +19,9 @@ from app.core.permissions import requires
 from app.core.render import form_page, render_page
 from app.core.timeline import events_of
 from app.extensions import db
-from app.incidents import queries as incident_queries
 from app.sites import queries as site_queries
 
-LABELS = {"status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS,
-          "priority_labels": PRIORITY_LABELS}
+LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS}
 
 
 def _today() -> date:
@@ -38,7 +36,7 @@ def index():
     filters = {
         "mine": not manager or text_arg("scope") != "all",
         "status": text_arg("status") if text_arg("status") in (*STATUSES, "open") else "open",
-        "source_type": text_arg("source") if text_arg("source") in SOURCE_TYPES else "",
+        "source_type": text_arg("source") if text_arg("source") in sources.kinds() else "",
         "owner_id": int_arg("owner") if manager else None,
         "overdue": text_arg("overdue") == "1",
         "search": text_arg("q"),
@@ -47,7 +45,8 @@ def index():
     owners = db.session.execute(queries.owners(current_user)).all() if manager else []
     return render_page("actions/index.html", "action_results", page=page, filters=filters,
                        manager=manager, today=_today(), statuses=STATUSES, owners=owners,
-                       source_types=SOURCE_TYPES, **LABELS)
+                       source_types=sources.kinds(), source_labels=sources.labels(),
+                       **LABELS)
 
 
 def _owner_choices(site_id: int | None):
@@ -58,9 +57,12 @@ def _owner_choices(site_id: int | None):
 
 
 def _source_from_args():
-    """?incident=<id>: the action is raised from that incident (same site)."""
-    incident_id = int_arg("incident")
-    return incident_queries.get_incident(current_user, incident_id) if incident_id else None
+    """?incident=<id> (any registered kind): the action is raised from that record, of the
+    same site; 404 when the user may not open it."""
+    for kind in sources.kinds()[1:]:
+        if record_id := int_arg(kind):
+            return sources.load(kind, current_user, record_id)
+    return None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -100,7 +102,9 @@ def _detail(action, status=200, **forms):
         events=db.session.scalars(events_of("action", action.id)).all(), today=_today(),
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         verify_form=forms.get("verify_form") or VerifyForm(formdata=None),
-        comment_form=forms.get("comment_form") or ActionCommentForm(formdata=None), **LABELS)
+        comment_form=forms.get("comment_form") or ActionCommentForm(formdata=None),
+        source_labels=sources.labels(),
+        source_url=sources.url_of(action.source_type, action.source_id), **LABELS)
 
 
 @bp.route("/<int:action_id>")

@@ -1,8 +1,21 @@
-"""Where the app may send a person back to: only its own pages (no open redirect)."""
+"""Where the app may send a person back to: only its own pages (no open redirect); paths of
+its own pages for links stored in notifications."""
 
 from urllib.parse import urlsplit, urlunsplit
 
+from flask import current_app, has_request_context, url_for
+
 from app.core.forms import strip_control_characters
+
+
+def path_for(endpoint: str, **values) -> str:
+    """The path of one of the app's pages, in a request or outside one (`flask sla-check`
+    notifies without a request): links stored in notifications come from the URL map."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("localhost",
+                                       script_name=current_app.config["APPLICATION_ROOT"])
+    return adapter.build(endpoint, values)
 
 
 def local_path(target: str | None) -> str | None:

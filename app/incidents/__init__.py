@@ -10,4 +10,10 @@ label_entity("incident", _l("incident"))
 label_entity("incidenttype", _l("incident type"))
 label_entity("servicerequest", _l("service request"))
 
-from app.incidents import panels, policy, request_views, views  # noqa: E402,F401
+from app.incidents import (  # noqa: E402,F401
+    panels,
+    policy,
+    registrations,
+    request_views,
+    views,
+)

@@ -12,6 +12,7 @@ from app.core import attachments, audit, notifications, timeline
 from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.core.references import next_reference
+from app.core.urls import path_for
 from app.extensions import db
 from app.incidents import sla
 from app.incidents.models import (
@@ -49,7 +50,7 @@ notifications.register("incident_resolved", _l("Your report %(reference)s was re
 
 
 def _link(incident: Incident) -> str:
-    return f"/incidents/{incident.id}"
+    return path_for("incidents.detail", incident_id=incident.id)
 
 
 def site_supervisors(site_id: int) -> list[User]:
@@ -467,7 +468,7 @@ def submit_request(*, site, kind: str, channel: str, description: str, where_tex
                                site_id=site.id, by=by)
     audit.record(by, "create", request_, summary=request_.reference)
     notifications.notify(site_supervisors(site.id), "request_received", exclude=by,
-                         link=f"/incidents/requests/{request_.id}",
+                         link=path_for("incidents.request_detail", request_id=request_.id),
                          reference=request_.reference, what=str(REQUEST_KINDS[kind]).lower())
     return request_, token
 

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.actions import queries as action_queries
 from app.auth.models import User
 from app.core import attachments
 from app.core.attachments import UploadError, attachments_for
@@ -19,6 +18,7 @@ from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires, user_can
 from app.core.render import form_page, render_page
+from app.core.sections import sections_for
 from app.core.timeline import events_of
 from app.extensions import db
 from app.incidents import bp, queries, services
@@ -210,8 +210,7 @@ def _detail_context(incident, *, triage_form=None, status_form=None, comment_for
         "procedure_files": db.session.scalars(attachments_for(
             "incidenttype", incident.type_id)).all() if incident.severity == "critical" else [],
         "events": db.session.scalars(events_of("incident", incident.id)).all(),
-        "actions": db.session.scalars(action_queries.actions_of_source(
-            "incident", incident.id)).all(),
+        "sections": sections_for(incident, current_user),
         "moves": services.allowed_moves(current_user, incident),
         "manager": manager,
         "status_form": status_form or StatusForm(formdata=None),
