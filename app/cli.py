@@ -128,7 +128,7 @@ def purge(days: int) -> None:
 def sla_check() -> None:
     """Tell supervisors about SLA clocks that ran out (run every few minutes, e.g. cron)."""
     from app.core import mail
-    from app.incidents.services import check_breaches
+    from app.incidents.service_levels import check_breaches
 
     breached = check_breaches()
     db.session.commit()

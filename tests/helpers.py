@@ -110,11 +110,11 @@ def notify(app, user, kind="incident_assigned", **params):
 
 def make_request(app, site, **fields):
     """A customer request through the service; returns it and its status-link token."""
-    from app.incidents import services
+    from app.incidents import customer_requests
     from app.sites.models import Site
 
     with app.app_context():
-        request_, token = services.submit_request(
+        request_, token = customer_requests.submit_request(
             site=db.session.get(Site, site.id), kind=fields.get("kind", "request"),
             channel=fields.get("channel", "web"),
             description=fields.get("description", "The tap in the toilet drips"))

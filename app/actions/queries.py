@@ -12,14 +12,10 @@ from app.core.scoping import scope
 from app.extensions import db
 
 
-def is_manager(user) -> bool:
-    return user.is_admin or user.has_role("supervisor")
-
-
 def visible(statement, user):
     """Managers: every action of their sites. Others: the actions they own."""
     statement = scope(statement, user, Action.site_id)  # never beyond one's sites
-    if is_manager(user):
+    if user.is_manager:
         return statement
     return statement.where(Action.owner_id == user.id)
 

@@ -32,7 +32,7 @@ def _today() -> date:
 @bp.route("/")
 @requires("actions.view")
 def index():
-    manager = queries.is_manager(current_user)
+    manager = current_user.is_manager
     filters = {
         "mine": not manager or text_arg("scope") != "all",
         "status": text_arg("status") if text_arg("status") in (*STATUSES, "open") else "open",
@@ -95,7 +95,7 @@ def new():
 
 
 def _detail(action, status=200, **forms):
-    manager = queries.is_manager(current_user)
+    manager = current_user.is_manager
     owner = action.owner_id == current_user.id
     return render_page(
         "actions/detail.html", status=status, action=action, manager=manager, owner=owner,
@@ -144,7 +144,7 @@ def _moved(action):
 def progress(action_id: int):
     """The owner (or a manager) starts it or marks it done."""
     action = queries.get_action(current_user, action_id)
-    if action.owner_id != current_user.id and not queries.is_manager(current_user):
+    if action.owner_id != current_user.id and not current_user.is_manager:
         abort(403)
     form = NoteForm()
     if form.validate_on_submit() and (

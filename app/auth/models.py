@@ -57,6 +57,13 @@ class User(UserMixin, TimestampMixin, db.Model):
         return "admin" in self.role_set
 
     @property
+    def is_manager(self) -> bool:
+        """An administrator or a supervisor: sees all of its sites' records, closes the loop."""
+        from app.core.permissions import MANAGERS
+
+        return bool(self.role_set & MANAGERS)
+
+    @property
     def site_ids(self) -> list[int]:
         return [site.id for site in self.sites]
 

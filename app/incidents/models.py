@@ -36,6 +36,18 @@ BUILTIN_TYPES = {
     "service_disruption": _l("Service disruption"), "other": _l("Other"),
 }
 
+# Who may move an incident where: "handler" is the assignee (or anyone of the assigned team).
+TRANSITIONS = {
+    ("reported", "acknowledged"): "handler",
+    ("reported", "in_progress"): "handler",
+    ("acknowledged", "in_progress"): "handler",
+    ("reported", "resolved"): "handler",
+    ("acknowledged", "resolved"): "handler",
+    ("in_progress", "resolved"): "handler",
+    ("resolved", "closed"): "manager",
+}
+REOPENABLE = ("resolved", "closed")
+
 
 class IncidentType(TimestampMixin, db.Model):
     __entity__ = "incidenttype"  # the kind stored in audit, timeline and attachment rows

@@ -1,14 +1,34 @@
-"""Who may open the files of incidents, service requests and incident types.
-
-A file is served under the rule of the record it belongs to: the same people who may open
-the incident or the request see its photos, nobody else.
-"""
+"""Record rules of incidents: who may open one, who handles it, where they may move it; and
+who may open the files of incidents, service requests and incident types (a file is served
+under the rule of the record it belongs to)."""
 
 from app.core.attachments import register_access
 from app.core.permissions import user_can
 from app.extensions import db
-from app.incidents.models import Incident, ServiceRequest
-from app.incidents.services import can_open
+from app.incidents.models import REOPENABLE, TRANSITIONS, Incident, ServiceRequest
+from app.incidents.queries import sees_all_of_site
+
+
+def can_open(user, incident: Incident) -> bool:
+    """The rule of incidents.queries.visible, for one user and one incident."""
+    if not user.can_see_site(incident.site_id):
+        return False
+    return sees_all_of_site(user) or user.id in (incident.reporter_id, incident.assignee_id)
+
+
+def is_handler(user, incident: Incident) -> bool:
+    return incident.assignee_id == user.id or (
+        bool(incident.assigned_team) and user.has_role(incident.assigned_team))
+
+
+def allowed_moves(user, incident: Incident) -> list[str]:
+    """The statuses this user may move the incident to now (for the buttons to show)."""
+    manager = user.is_manager
+    moves = [to for (frm, to), who in TRANSITIONS.items() if frm == incident.status and (
+        manager or (who == "handler" and is_handler(user, incident)))]
+    if manager and incident.status in REOPENABLE:
+        moves.append("reopened")
+    return moves
 
 
 def may_open_incident_file(user, attachment) -> bool:

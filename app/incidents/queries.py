@@ -1,9 +1,10 @@
 """Read-side queries for incidents, each scoped to what the user may see."""
 
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from app.auth.models import User, hash_token, user_site
 from app.core.db import for_change
 from app.core.models import utcnow
 from app.core.scoping import scope
@@ -107,3 +108,32 @@ def assignees(user):
 
 def type_id_of(code: str):
     return select(IncidentType.id).where(IncidentType.code == code)
+
+
+def site_supervisors(site_id: int) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(user_site, user_site.c.user_id == User.id)
+        .where(user_site.c.site_id == site_id, User.active, User.roles.contains("supervisor"))))
+
+
+def suggested_assignees(incident: Incident) -> list[tuple[User, bool, int]]:
+    """Users of the incident's site: those with the type's skill first, then least open work.
+
+    Returns (user, has_skill, open_incidents) in one query.
+    """
+    open_work = (select(func.count(Incident.id))
+                 .where(Incident.assignee_id == User.id, Incident.status.in_(OPEN_STATUSES))
+                 .correlate(User).scalar_subquery())
+    rows = db.session.execute(
+        select(User, open_work.label("open_work"))
+        .join(user_site, user_site.c.user_id == User.id)
+        .where(user_site.c.site_id == incident.site_id, User.active)).all()
+    skill = incident.type.skill_role
+    ranked = [(user, bool(skill) and user.has_role(skill), count) for user, count in rows]
+    ranked.sort(key=lambda row: (not row[1], row[2], row[0].name))
+    return ranked
+
+
+def request_by_token(token: str) -> ServiceRequest | None:
+    return db.session.scalar(select(ServiceRequest).where(
+        ServiceRequest.token_hash == hash_token(token)))

@@ -17,7 +17,7 @@ from app.core.permissions import public, requires, user_can
 from app.core.render import form_page, render_page
 from app.core.throttle import limited
 from app.extensions import db
-from app.incidents import bp, queries, services
+from app.incidents import bp, customer_requests, queries
 from app.incidents.forms import (
     ConvertForm,
     PublicRequestForm,
@@ -99,7 +99,7 @@ def public_request(code: str):
         form.description.errors.append(_("Please wait a moment and send it again."))
         form.started.data = _new_stamp(site)
     elif valid and (sent := apply(
-            form, services.submit_request, field="photos", site=site, kind=form.kind.data,
+            form, customer_requests.submit_request, field="photos", site=site, kind=form.kind.data,
             channel="qr" if text_arg("via") == "qr" else "web",
             description=form.description.data, where_text=form.where_text.data,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
@@ -116,12 +116,12 @@ def public_request(code: str):
 @public
 @limited("public-request", "PUBLIC_REQUEST_LIMIT")
 def request_status(token: str):
-    request_ = services.request_by_token(token[:100])
+    request_ = queries.request_by_token(token[:100])
     if request_ is None:
         abort(404)
     form = RatingForm()
     if form.validate_on_submit() and apply(
-            form, services.rate_request, request_, field="rating", rating=form.rating.data,
+            form, customer_requests.rate_request, request_, field="rating", rating=form.rating.data,
             comment=form.comment.data):
         return redirect(url_for("incidents.request_status", token=token, rated=1), 303)
     return form_page("incidents/request_status.html", form, request_=request_, form=form,
@@ -140,7 +140,7 @@ def request_new():
     form.site.choices = [(s.id, s.name) for s in db.session.execute(
         site_queries.site_options(current_user))]
     if form.validate_on_submit() and (logged := apply(
-            form, services.submit_request, field="photos",
+            form, customer_requests.submit_request, field="photos",
             site=site_queries.get_site(current_user, form.site.data), kind=form.kind.data,
             channel=form.channel.data, description=form.description.data,
             where_text=form.where_text.data, contact_name=form.contact_name.data,
@@ -193,7 +193,7 @@ def request_convert(request_id: int):
     form = ConvertForm()
     form.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
     if form.validate_on_submit() and (incident := apply(
-            form, services.convert_to_incident, request_, field="type",
+            form, customer_requests.convert_to_incident, request_, field="type",
             incident_type=db.session.get(IncidentType, form.type.data),
             severity=form.severity.data, by=current_user)):
         flash(_("%(request)s is handled as %(incident)s.", request=request_.reference,
@@ -208,8 +208,8 @@ def request_answer(request_id: int):
     request_ = queries.get_request(current_user, request_id)
     form = RequestAnswerForm()
     closing = "rejected" if request.form.get("to") == "rejected" else "resolved"
-    if form.validate_on_submit() and apply(form, services.close_request, request_, field="note",
-                                           status=closing, note=form.note.data,
+    if form.validate_on_submit() and apply(form, customer_requests.close_request, request_,
+                                           field="note", status=closing, note=form.note.data,
                                            by=current_user):
         flash(_("%(reference)s answered.", reference=request_.reference), "success")
         return redirect(url_for("incidents.request_detail", request_id=request_.id), 303)

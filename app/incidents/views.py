@@ -21,7 +21,7 @@ from app.core.render import form_page, render_page
 from app.core.sections import sections_for
 from app.core.timeline import events_of
 from app.extensions import db
-from app.incidents import bp, queries, services
+from app.incidents import bp, policy, queries, service_levels, services
 from app.incidents.forms import (
     CommentForm,
     PauseForm,
@@ -183,7 +183,7 @@ def index():
                        statuses=STATUSES, severities=SEVERITIES, now=utcnow(),
                        assignees=db.session.execute(queries.assignees(current_user)).all()
                        if queries.sees_all_of_site(current_user) else [],
-                       sla_flag=services.sla_flag, **LABELS)
+                       sla_flag=service_levels.sla_flag, **LABELS)
 
 
 def _incident_photos(incident) -> list:
@@ -200,8 +200,9 @@ def _detail_context(incident, *, triage_form=None, status_form=None, comment_for
     manager = user_can(current_user, "incidents.triage")
     now = utcnow()
     context = {
-        "timers": {which: services.timer(incident, which, now) for which in ("ack", "resolve")},
-        "may_pause": manager or services.is_handler(current_user, incident),
+        "timers": {which: service_levels.timer(incident, which, now)
+                   for which in ("ack", "resolve")},
+        "may_pause": manager or policy.is_handler(current_user, incident),
         "pause_form": pause_form or PauseForm(formdata=None),
         "incident": incident,
         "photos": _incident_photos(incident),
@@ -211,7 +212,7 @@ def _detail_context(incident, *, triage_form=None, status_form=None, comment_for
             "incidenttype", incident.type_id)).all() if incident.severity == "critical" else [],
         "events": db.session.scalars(events_of("incident", incident.id)).all(),
         "sections": sections_for(incident, current_user),
-        "moves": services.allowed_moves(current_user, incident),
+        "moves": policy.allowed_moves(current_user, incident),
         "manager": manager,
         "status_form": status_form or StatusForm(formdata=None),
         "comment_form": comment_form or CommentForm(formdata=None),
@@ -232,7 +233,7 @@ def _triage_form(incident, formdata=...):
         "assigned_team": incident.assigned_team,
         "due_at": utc_to_local(incident.due_at, incident.site.timezone)
         if incident.due_at else None}, **kwargs)
-    suggestions = services.suggested_assignees(incident)
+    suggestions = queries.suggested_assignees(incident)
     form.assignee.choices = [("", _("Nobody yet"))] + [
         (user.id, _("%(name)s · %(count)d open", name=user.name, count=count)
          + (" ★" if skilled else "")) for user, skilled, count in suggestions]
@@ -384,11 +385,11 @@ def _type_fields(form) -> dict:
 @requires("incidents.view")
 def pause(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
-    if not (services.is_handler(current_user, incident) or
+    if not (policy.is_handler(current_user, incident) or
             user_can(current_user, "incidents.triage")):
         abort(403)
     form = PauseForm()
-    if form.validate_on_submit() and apply(form, services.pause, incident, field="reason",
+    if form.validate_on_submit() and apply(form, service_levels.pause, incident, field="reason",
                                            reason=form.reason.data, by=current_user):
         flash(_("The SLA clock is paused."), "success")
         return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
@@ -400,11 +401,11 @@ def pause(incident_id: int):
 @requires("incidents.view")
 def resume(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
-    if not (services.is_handler(current_user, incident) or
+    if not (policy.is_handler(current_user, incident) or
             user_can(current_user, "incidents.triage")):
         abort(403)
     try:
-        services.resume(incident, by=current_user)
+        service_levels.resume(incident, by=current_user)
     except DomainError as error:
         flash(str(error), "warning")
     else:
@@ -415,7 +416,7 @@ def resume(incident_id: int):
 def _sla_data(site) -> dict:
     data = {}
     for severity in SEVERITIES:
-        ack, resolve, business = services.policy_for(site.id, severity)
+        ack, resolve, business = service_levels.policy_for(site.id, severity)
         data |= {f"{severity}_ack": ack, f"{severity}_resolve": Decimal(resolve) / 60,
                  f"{severity}_business": business}
     hours = db.session.get(BusinessHours, site.id)
@@ -430,7 +431,7 @@ def sla_settings(site_id: int):
     site = site_queries.get_site(current_user, site_id)
     form = sla_form_class()(data=_sla_data(site))
     if form.validate_on_submit():
-        services.save_sla_settings(site, days=form.working_days(), opens=form.opens.data,
+        service_levels.save_sla_settings(site, days=form.working_days(), opens=form.opens.data,
                                    closes=form.closes.data, policies=form.policies(),
                                    by=current_user)
         flash(_("Service levels of %(site)s saved. They apply to incidents reported from now on.",

@@ -85,3 +85,28 @@ def test_every_audited_model_names_its_entity(app):
             "action", "slapolicy", "businesshours"} <= set(named)
     for entity, class_name in named.items():
         assert entity == class_name.lower()  # the names stored before they were explicit
+
+
+def test_rows_named_after_the_proxy_become_users(tmp_path):
+    """Migration 0008: audit rows written for current_user said "localproxy"."""
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from tests.conftest import _config
+
+    path = tmp_path / "m.sqlite"
+    app = create_app(_config(f"sqlite:///{path}", tmp_path / "uploads"))
+    with app.app_context():
+        upgrade(revision="0007")
+        db.engine.dispose()
+        with sqlite3.connect(path) as connection:
+            connection.execute(
+                "INSERT INTO audit_event (at, action, entity_type, entity_id, summary) "
+                "VALUES ('2026-11-30 10:00:00', 'change_password', 'localproxy', 1, 'ana')")
+        upgrade()
+        db.engine.dispose()
+    with sqlite3.connect(path) as connection:
+        kinds = [row[0] for row in connection.execute("SELECT entity_type FROM audit_event")]
+    assert kinds == ["user"]

@@ -136,7 +136,7 @@ def test_incident_and_request_photos_follow_their_records_rules(app, client, sit
 
 def test_whoever_handles_the_incident_of_a_request_sees_its_photos(app, client, site):
     from app.auth.models import User
-    from app.incidents import services
+    from app.incidents import customer_requests
     from app.incidents.models import IncidentType, ServiceRequest
 
     request_, _token = make_request(app, site)
@@ -144,7 +144,7 @@ def test_whoever_handles_the_incident_of_a_request_sees_its_photos(app, client, 
     manager = make_user(app, username="boss", roles=("supervisor",), sites=[site])
     handler = make_user(app, username="tech", roles=("technician",), sites=[site])
     with app.app_context():
-        services.convert_to_incident(
+        customer_requests.convert_to_incident(
             db.session.get(ServiceRequest, request_.id),
             incident_type=db.session.scalar(select(IncidentType).limit(1)),
             severity="low", by=db.session.get(User, manager.id))

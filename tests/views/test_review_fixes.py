@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.core.domain import DomainError
 from app.core.models import Notification, utcnow
 from app.extensions import db
-from app.incidents import services
+from app.incidents import service_levels, services
 from app.incidents.models import Incident, ServiceRequest
 from tests.conftest import csrf_from, make_site, make_user
 from tests.helpers import hidden_fields, make_incident, make_request
@@ -91,21 +91,21 @@ def test_sla_clock_rules_after_review(app, site):
     with app.app_context():
         row = db.session.get(Incident, incident.id)
         row.created_at = utcnow() - timedelta(hours=9)
-        services.apply_sla(row)
+        service_levels.apply_sla(row)
         row.acknowledged_at = row.created_at + timedelta(hours=2)  # late
         ack_due = row.ack_due_at
         # An incident whose resolve clock ran out cannot be paused to hide it.
         try:
-            services.pause(row, reason="parts", by=None)
+            service_levels.pause(row, reason="parts", by=None)
         except DomainError:
             pass
         else:
             raise AssertionError("a run-out clock was paused")
         # A severity change does not re-tell a breach already told.
-        assert services.check_breaches() == 2  # acknowledged late, and not resolved in time
-        services.apply_sla(row)
+        assert service_levels.check_breaches() == 2  # acknowledged late, and not resolved in time
+        service_levels.apply_sla(row)
         assert row.ack_due_at == ack_due  # acknowledged: its deadline stays as it was
-        assert services.check_breaches() == 0
+        assert service_levels.check_breaches() == 0
         # Reopening after days resolved does not count those days against the team.
         row.resolved_at, row.status = row.created_at + timedelta(hours=1), "resolved"
         row.resolve_due_at = row.created_at + timedelta(hours=8)

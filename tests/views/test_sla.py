@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.core.models import Notification
 from app.extensions import db
-from app.incidents import services
+from app.incidents import service_levels, services
 from app.incidents.models import Incident
 from tests.conftest import csrf_from, make_user
 from tests.helpers import make_incident
@@ -42,7 +42,7 @@ def reported_at(app, incident, moment):
     with app.app_context():
         row = db.session.get(Incident, incident.id)
         row.created_at = moment
-        services.apply_sla(row)
+        service_levels.apply_sla(row)
         db.session.commit()
 
 
@@ -53,6 +53,12 @@ def load(app, incident) -> Incident:
         return row
 
 
+def set_clock(monkeypatch, now) -> None:
+    """The time the incident services see (their changes and their SLA clocks)."""
+    for module in (services, service_levels):
+        monkeypatch.setattr(module, "utcnow", lambda: now)
+
+
 def test_clock_pauses_and_resumes_across_business_hours(app, client, site, monkeypatch,
                                                         office_hours_policy):
     incident = make_incident(app, site, make_user(app, username="rep", sites=[site]))
@@ -61,14 +67,14 @@ def test_clock_pauses_and_resumes_across_business_hours(app, client, site, monke
     assert row.ack_due_at == at(20, 15) and row.resolve_due_at == at(23, 12)  # Monday 12:00
     token = csrf_from(client.get(f"/incidents/{incident.id}").text)
 
-    monkeypatch.setattr(services, "utcnow", lambda: at(20, 17))  # Friday 17:00
+    set_clock(monkeypatch, at(20, 17))  # Friday 17:00
     refused = client.post(f"/incidents/{incident.id}/pause", data={"csrf_token": token})
     assert refused.status_code == 422 and "This field is required." in refused.text
     assert client.post(f"/incidents/{incident.id}/pause", data={
         "csrf_token": token, "reason": "Spare compressor valve"}).status_code == 303
     assert "Spare compressor valve" in client.get(f"/incidents/{incident.id}").text
 
-    monkeypatch.setattr(services, "utcnow", lambda: at(23, 9, 30))  # Monday 09:30
+    set_clock(monkeypatch, at(23, 9, 30))  # Monday 09:30
     assert client.post(f"/incidents/{incident.id}/resume",
                        data={"csrf_token": token}).status_code == 303
     row = load(app, incident)
@@ -76,9 +82,9 @@ def test_clock_pauses_and_resumes_across_business_hours(app, client, site, monke
     assert row.resolve_due_at == at(23, 14, 30)
     with app.app_context():
         row = db.session.get(Incident, incident.id)
-        assert services.timer(row, "resolve", at(23, 14))["state"] == "at_risk"
-        assert services.timer(row, "resolve", at(23, 10))["state"] == "running"
-        assert services.timer(row, "resolve", at(23, 15))["state"] == "breached"
+        assert service_levels.timer(row, "resolve", at(23, 14))["state"] == "at_risk"
+        assert service_levels.timer(row, "resolve", at(23, 10))["state"] == "running"
+        assert service_levels.timer(row, "resolve", at(23, 15))["state"] == "breached"
     timeline = client.get(f"/incidents/{incident.id}").text
     assert "paused the SLA clock" in timeline and "resumed the SLA clock" in timeline
 
@@ -87,10 +93,10 @@ def test_breaches_are_told_to_supervisors_once(app, client, site, office_hours_p
     incident = make_incident(app, site, make_user(app, username="rep", sites=[site]))
     reported_at(app, incident, at(20, 14))
     with app.app_context():
-        assert services.check_breaches(at(20, 14, 30)) == 0
-        assert services.check_breaches(at(20, 15, 1)) == 1  # not acknowledged in 60 min
-        assert services.check_breaches(at(20, 16)) == 0  # told once
-        assert services.check_breaches(at(23, 12, 1)) == 1  # not resolved by Monday 12:00
+        assert service_levels.check_breaches(at(20, 14, 30)) == 0
+        assert service_levels.check_breaches(at(20, 15, 1)) == 1  # not acknowledged in 60 min
+        assert service_levels.check_breaches(at(20, 16)) == 0  # told once
+        assert service_levels.check_breaches(at(23, 12, 1)) == 1  # not resolved by Monday 12:00
         db.session.commit()
         kinds = db.session.scalars(select(Notification.kind)).all()
     assert kinds.count("sla_breached") == 2  # one supervisor, two clocks
@@ -105,7 +111,7 @@ def test_acknowledged_in_time_is_met(app, client, login_as, site, office_hours_p
         row = db.session.get(Incident, incident.id)
         row.acknowledged_at = at(20, 14, 45)
         db.session.commit()
-        assert services.timer(row, "ack", at(20, 16))["state"] == "met"
+        assert service_levels.timer(row, "ack", at(20, 16))["state"] == "met"
 
 
 def test_severity_change_applies_the_new_promise(app, client, site, office_hours_policy):
