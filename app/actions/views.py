@@ -7,7 +7,6 @@ from flask_login import current_user
 from app.actions import bp, queries, services, sources
 from app.actions.forms import ActionCommentForm, ActionEditForm, ActionForm, NoteForm, VerifyForm
 from app.actions.models import PRIORITY_LABELS, STATUS_LABELS, STATUSES
-from app.auth import queries as user_queries
 from app.auth.models import User
 from app.core.forms import apply
 from app.core.i18n import utc_to_local
@@ -49,13 +48,6 @@ def index():
                        **LABELS)
 
 
-def _owner_choices(site_id: int | None):
-    if not site_id:
-        return []
-    users = db.session.scalars(user_queries.users_of_site(site_id))
-    return [(user.id, user.name) for user in users]
-
-
 def _source_from_args():
     """?incident=<id> (any registered kind): the action is raised from that record, of the
     same site; 404 when the user may not open it."""
@@ -70,19 +62,11 @@ def _source_from_args():
 @idempotent
 def new():
     source = _source_from_args()
-    form = ActionForm()
-    form.site.choices = [(s.id, s.name) for s in db.session.execute(
-        site_queries.site_options(current_user))]
-    if source is not None:
-        form.site.choices = [(source.site_id, source.site.name)]
+    form = ActionForm(user=current_user, source=source)
     if request.method == "GET":
-        form.site.data = source.site_id if source else (
-            form.site.choices[0][0] if form.site.choices else None)
         form.due_date.data = _today() + timedelta(days=7)
         if source is not None:
             form.title.data = _("Prevent a repeat of %(reference)s", reference=source.reference)
-    form.owner.choices = _owner_choices(form.site.data if current_user.can_see_site(
-        form.site.data) else None)
     if form.validate_on_submit():
         site_queries.get_site(current_user, form.site.data)
         action = services.raise_action(
@@ -117,12 +101,9 @@ def detail(action_id: int):
 @requires("actions.manage")
 def edit(action_id: int):
     action = queries.get_action(current_user, action_id)
-    form = ActionEditForm(data={
+    form = ActionEditForm(action=action, data={
         "title": action.title, "description": action.description, "owner": action.owner_id,
         "due_date": action.due_date, "priority": action.priority})
-    form.owner.choices = _owner_choices(action.site_id)
-    if action.owner and action.owner_id not in {value for value, _label in form.owner.choices}:
-        form.owner.choices.append((action.owner_id, action.owner.name))  # left, but still owns it
     if form.validate_on_submit():
         services.update(action, title=form.title.data, description=form.description.data,
                         owner=db.session.get(User, form.owner.data), due_date=form.due_date.data,

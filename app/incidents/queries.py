@@ -4,7 +4,8 @@ from flask import abort
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.auth.models import User, hash_token, user_site
+from app.auth.models import User, hash_token
+from app.auth.queries import users_of_site
 from app.core.db import for_change
 from app.core.models import utcnow
 from app.core.scoping import scope
@@ -112,8 +113,7 @@ def type_id_of(code: str):
 
 def site_supervisors(site_id: int) -> list[User]:
     return list(db.session.scalars(
-        select(User).join(user_site, user_site.c.user_id == User.id)
-        .where(user_site.c.site_id == site_id, User.active, User.roles.contains("supervisor"))))
+        users_of_site(site_id).where(User.roles.contains("supervisor"))))
 
 
 def suggested_assignees(incident: Incident) -> list[tuple[User, bool, int]]:
@@ -125,9 +125,7 @@ def suggested_assignees(incident: Incident) -> list[tuple[User, bool, int]]:
                  .where(Incident.assignee_id == User.id, Incident.status.in_(OPEN_STATUSES))
                  .correlate(User).scalar_subquery())
     rows = db.session.execute(
-        select(User, open_work.label("open_work"))
-        .join(user_site, user_site.c.user_id == User.id)
-        .where(user_site.c.site_id == incident.site_id, User.active)).all()
+        users_of_site(incident.site_id).add_columns(open_work.label("open_work"))).all()
     skill = incident.type.skill_role
     ranked = [(user, bool(skill) and user.has_role(skill), count) for user, count in rows]
     ranked.sort(key=lambda row: (not row[1], row[2], row[0].name))

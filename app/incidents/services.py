@@ -8,7 +8,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.auth.models import User, user_site
+from app.auth.models import User
+from app.auth.queries import users_of_site
 from app.core import attachments, audit, notifications, timeline
 from app.core.domain import DomainError
 from app.core.models import utcnow
@@ -164,9 +165,7 @@ def comment(incident: Incident, *, text: str, by) -> None:
     timeline.add_event(incident, "comment", by=by, text=text)
     names = {name.lower() for name in MENTION.findall(text)}
     if names:
-        mentioned = [user for user in db.session.scalars(select(User).join(
-            user_site, user_site.c.user_id == User.id).where(
-            user_site.c.site_id == incident.site_id, User.active,
+        mentioned = [user for user in db.session.scalars(users_of_site(incident.site_id).where(
             func.lower(User.username).in_(names))) if can_open(user, incident)]
         notifications.notify(mentioned, "incident_mention", exclude=by, link=_link(incident),
                              who=by.name, reference=incident.reference)
