@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.actions import bp, queries, services, sources
+from app.actions import bp, policy, queries, services, sources
 from app.actions.forms import ActionCommentForm, ActionEditForm, ActionForm, NoteForm, VerifyForm
 from app.actions.models import PRIORITY_LABELS, STATUS_LABELS, STATUSES
 from app.auth.models import User
@@ -79,10 +79,11 @@ def new():
 
 
 def _detail(action, status=200, **forms):
-    manager = current_user.is_manager
-    owner = action.owner_id == current_user.id
     return render_page(
-        "actions/detail.html", status=status, action=action, manager=manager, owner=owner,
+        "actions/detail.html", status=status, action=action,
+        may_edit=policy.may_edit(current_user, action),
+        may_work_on=policy.may_work_on(current_user, action),
+        may_verify=policy.may_verify(current_user, action),
         events=db.session.scalars(events_of("action", action.id)).all(), today=_today(),
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         verify_form=forms.get("verify_form") or VerifyForm(formdata=None),
@@ -125,8 +126,8 @@ def _moved(action):
 def progress(action_id: int):
     """The owner (or a manager) starts it or marks it done."""
     action = queries.get_action(current_user, action_id)
-    if action.owner_id != current_user.id and not current_user.is_manager:
-        abort(403)
+    if not (action.owner_id == current_user.id or current_user.is_manager):
+        abort(403)  # policy.may_work_on, but a closed action answers with its own message
     form = NoteForm()
     if form.validate_on_submit() and (
             apply(form, services.start, action, field="note", by=current_user)
