@@ -301,3 +301,30 @@ def test_filter_by_assignee(app, client, login_as, site):
     page = client.get(f"/incidents/?assignee={tech.id}").text
     assert mine.reference in page and other.reference not in page
     assert "Tech Zhang" in page  # offered in the assignee menu
+
+
+def test_mentions_reach_only_people_who_can_open_the_incident(app, client, login_as, site):
+    make_user(app, username="cleaner", roles=("staff",), sites=[site])
+    colleague = make_user(app, username="mei", roles=("inspector",), sites=[site])
+    incident = make_incident(app, site, make_user(app, username="rep", sites=[site]))
+    login_as("supervisor")
+    token = csrf_from(client.get(f"/incidents/{incident.id}").text)
+    client.post(f"/incidents/{incident.id}/comments", data={
+        "csrf_token": token, "text": "@cleaner @mei please look"})
+    with app.app_context():
+        told = db.session.scalars(select(Notification.user_id)).all()
+    assert told == [colleague.id]
+
+
+def test_dates_out_of_this_century_are_refused_not_500(app, client, login_as, site):
+    login_as("supervisor")
+    incident = make_incident(app, site, make_user(app, username="rep", sites=[site]))
+    page = client.get(f"/incidents/{incident.id}").text
+    for due in ("0001-01-01T00:00", "9999-12-31T23:59"):
+        response = client.post(f"/incidents/{incident.id}/triage", data={
+            "csrf_token": csrf_from(page), "severity": "low", "priority": "",
+            "category": "", "assignee": "", "assigned_team": "", "due_at": due})
+        assert response.status_code == 422 and "between 2000 and 2100" in response.text
+    bad_sla = client.post(f"/incidents/sla/{site.id}", data={
+        "csrf_token": csrf_from(page), "low_resolve": "sNaN"})
+    assert bad_sla.status_code == 422

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.incidents.models import Incident, ServiceRequest
-from tests.conftest import csrf_from, make_user, sign_in
-from tests.helpers import hidden_fields, image_bytes
+from tests.conftest import csrf_from, make_site, make_user, sign_in
+from tests.helpers import hidden_fields, image_bytes, make_request
 
 
 def public_form(client, site):
@@ -142,3 +142,41 @@ def test_qr_poster(client, login_as, site):
     poster = client.get(f"/incidents/requests/poster/{site.id}")
     assert poster.status_code == 200 and "<svg" in poster.text
     assert f"/incidents/r/{site.code}?via=qr" in poster.text
+
+
+def test_anonymous_visitors_never_share_an_idempotency_key(app, site, monkeypatch):
+    first, second = app.test_client(), app.test_client()
+    one, two = public_form(first, site)[1], public_form(second, site)[1]
+    two["idempotency_key"] = one["idempotency_key"]  # a collision, or a copied form
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 10)
+    answers = [client.post(f"/incidents/r/{site.code}", data={
+        **fields, "kind": "request", "description": f"Request from visitor {n}"})
+        for n, (client, fields) in enumerate(((first, one), (second, two)))]
+    assert answers[0].headers["Location"] != answers[1].headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ServiceRequest.id))) == 2
+
+
+def test_a_form_stamp_only_works_for_its_own_site(app, client, site, monkeypatch):
+    other = make_site(app, name="Other", code="OTH")
+    fields = public_form(client, site)[1]
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 10)
+    response = client.post(f"/incidents/r/{other.code}", data={
+        **fields, "kind": "request", "description": "Stamp from another page"})
+    assert response.status_code == 422
+
+
+def test_a_request_handled_as_an_incident_is_not_answered_apart(app, client, login_as, site):
+    request_, _token = make_request(app, site)
+    login_as("supervisor")
+    page = client.get(f"/incidents/requests/{request_.id}").text
+    type_id = re.search(r'<option value="(\d+)"', page.split('name="type"')[1]).group(1)
+    client.post(f"/incidents/requests/{request_.id}/convert", data={
+        "csrf_token": csrf_from(page), "type": type_id, "severity": "low"})
+    refused = client.post(f"/incidents/requests/{request_.id}/answer", data={
+        "csrf_token": csrf_from(page), "to": "rejected", "note": "We will not do this"})
+    assert refused.status_code == 422
+    with app.app_context():
+        assert db.session.get(ServiceRequest, request_.id).status == "in_progress"

@@ -1,12 +1,13 @@
 """Service levels: policies per site and severity, business hours, pauses, breaches."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from app.core.models import Notification
+from app.core.domain import DomainError
+from app.core.models import Notification, utcnow
 from app.extensions import db
 from app.incidents import service_levels, services
 from app.incidents.models import Incident
@@ -132,3 +133,32 @@ def test_sla_settings_bad_input(client, login_as, site, office_hours_policy):
         "low_resolve": "lots"})
     assert response.status_code == 422
     assert "Between 1 and 43200." in response.text and 'value="lots"' in response.text
+
+
+def test_sla_clock_rules_after_review(app, site):
+    incident = make_incident(app, site, make_user(app, username="rep", sites=[site]),
+                             severity="high")  # round the clock: ack 60 min, resolve 8 h
+    with app.app_context():
+        row = db.session.get(Incident, incident.id)
+        row.created_at = utcnow() - timedelta(hours=9)
+        service_levels.apply_sla(row)
+        row.acknowledged_at = row.created_at + timedelta(hours=2)  # late
+        ack_due = row.ack_due_at
+        # An incident whose resolve clock ran out cannot be paused to hide it.
+        try:
+            service_levels.pause(row, reason="parts", by=None)
+        except DomainError:
+            pass
+        else:
+            raise AssertionError("a run-out clock was paused")
+        # A severity change does not re-tell a breach already told.
+        assert service_levels.check_breaches() == 2  # acknowledged late, and not resolved in time
+        service_levels.apply_sla(row)
+        assert row.ack_due_at == ack_due  # acknowledged: its deadline stays as it was
+        assert service_levels.check_breaches() == 0
+        # Reopening after days resolved does not count those days against the team.
+        row.resolved_at, row.status = row.created_at + timedelta(hours=1), "resolved"
+        row.resolve_due_at = row.created_at + timedelta(hours=8)
+        services._reopen(row, note="back again", by=None)
+        assert row.resolve_due_at > utcnow()
+        db.session.rollback()
