@@ -21,6 +21,11 @@ def is_handler(user, incident: Incident) -> bool:
         bool(incident.assigned_team) and user.has_role(incident.assigned_team))
 
 
+def may_stop_the_clock(user, incident: Incident) -> bool:
+    """Pause or resume the SLA clock: whoever handles the incident, or a manager."""
+    return is_handler(user, incident) or user_can(user, "incidents.triage")
+
+
 def allowed_moves(user, incident: Incident) -> list[str]:
     """The statuses this user may move the incident to now (for the buttons to show)."""
     manager = user.is_manager

@@ -202,7 +202,7 @@ def _detail_context(incident, *, triage_form=None, status_form=None, comment_for
     context = {
         "timers": {which: service_levels.timer(incident, which, now)
                    for which in ("ack", "resolve")},
-        "may_pause": manager or policy.is_handler(current_user, incident),
+        "may_pause": policy.may_stop_the_clock(current_user, incident),
         "pause_form": pause_form or PauseForm(formdata=None),
         "incident": incident,
         "photos": _incident_photos(incident),
@@ -385,8 +385,7 @@ def _type_fields(form) -> dict:
 @requires("incidents.view")
 def pause(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
-    if not (policy.is_handler(current_user, incident) or
-            user_can(current_user, "incidents.triage")):
+    if not policy.may_stop_the_clock(current_user, incident):
         abort(403)
     form = PauseForm()
     if form.validate_on_submit() and apply(form, service_levels.pause, incident, field="reason",
@@ -401,8 +400,7 @@ def pause(incident_id: int):
 @requires("incidents.view")
 def resume(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
-    if not (policy.is_handler(current_user, incident) or
-            user_can(current_user, "incidents.triage")):
+    if not policy.may_stop_the_clock(current_user, incident):
         abort(403)
     try:
         service_levels.resume(incident, by=current_user)
