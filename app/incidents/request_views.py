@@ -71,10 +71,6 @@ def _new_stamp(site: Site) -> str:
     return _stamp().dumps([site.code, nonce])
 
 
-def _photos(form) -> list:
-    return [f for f in (form.photos.data or []) if f and f.filename]
-
-
 def _public_site(code: str) -> Site:
     site = db.session.scalar(site_queries.active_site_by_code(code))
     if site is None:
@@ -91,7 +87,7 @@ def public_request(code: str):
     form = PublicRequestForm()
     if request.method == "GET":
         form.started.data = _new_stamp(site)
-    photos = _photos(form)
+    photos = attachments.chosen_files(form.photos)
     held = attachments.held(form.idempotency_key.data,
                             keep=request.form.getlist("keep_photo"))[:MAX_PHOTOS]
     valid = form.validate_on_submit()
@@ -145,7 +141,7 @@ def request_new():
             channel=form.channel.data, description=form.description.data,
             where_text=form.where_text.data, contact_name=form.contact_name.data,
             contact_phone=form.contact_phone.data, contact_email=form.contact_email.data,
-            photos=_photos(form)[:MAX_PHOTOS], by=current_user)):
+            photos=attachments.chosen_files(form.photos)[:MAX_PHOTOS], by=current_user)):
         request_, _token = logged
         flash(_("Request %(reference)s logged.", reference=request_.reference), "success")
         return redirect(url_for("incidents.requests" if user_can(

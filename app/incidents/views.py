@@ -99,7 +99,7 @@ def report():
     if request.method == "GET" and site is not None:
         form.occurred_at.data = utc_to_local(utcnow(), site.timezone).replace(second=0,
                                                                              microsecond=0)
-    photos = _chosen_photos(form)
+    photos = attachments.chosen_files(form.photos)
     held = attachments.held(form.idempotency_key.data, keep=request.form.getlist("keep_photo"))
     if form.validate_on_submit():
         incident = _submit_report(form, site, photos, held)
@@ -112,10 +112,6 @@ def report():
         held += attachments.hold(photos, form.idempotency_key.data, by=current_user)
     return form_page("incidents/report.html", form, form=form, location=location, held=held,
                      **LABELS)
-
-
-def _chosen_photos(form) -> list:
-    return [f for f in (form.photos.data or []) if f and f.filename]
 
 
 def _submit_report(form: ReportForm, site, photos: list, held: list):

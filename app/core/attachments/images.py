@@ -36,6 +36,19 @@ class PreparedPhoto:
     height: int
 
 
+def chosen_files(field) -> list:
+    """The files a (multiple) file field really sent: browsers send an empty part when
+    nothing was chosen."""
+    return [upload for upload in (field.data or []) if upload and upload.filename]
+
+
+def is_pdf(upload) -> bool:
+    """By its content, whatever its name says; the stream is left where it was."""
+    head = upload.read(5)
+    upload.seek(0)
+    return head == b"%PDF-"
+
+
 def read_upload(file_storage) -> bytes:
     limit = current_app.config["MAX_IMAGE_BYTES"]
     file_storage.seek(0)

@@ -16,6 +16,7 @@ from flask_login import current_user
 from app.core.attachments.images import (
     PreparedPhoto,
     UploadError,
+    is_pdf,
     pixels_of,
     prepare_photo,
     read_upload,
@@ -26,13 +27,7 @@ from app.core.permissions import user_can
 
 def _photo_uploads() -> list:
     files = [upload for key in request.files for upload in request.files.getlist(key)]
-    return [upload for upload in files if upload and upload.filename and not _is_pdf(upload)]
-
-
-def _is_pdf(upload) -> bool:
-    head = upload.stream.read(5)
-    upload.stream.seek(0)
-    return head == b"%PDF-"
+    return [upload for upload in files if upload and upload.filename and not is_pdf(upload)]
 
 
 def _view_lets_in() -> bool:

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core.attachments.images import UploadError
+from app.core.attachments.images import UploadError, is_pdf
 from app.core.attachments.prepare import prepared
 from app.core.db import PARTIAL, stage_file
 from app.core.models import Attachment
@@ -78,9 +78,7 @@ def save_document(file_storage, *, entity_type: str, entity_id: int, site_id: in
 
 def save_file(file_storage, **kwargs) -> Attachment:
     """A photo or a PDF, whichever the content is."""
-    head = file_storage.read(5)
-    file_storage.seek(0)
-    if head == b"%PDF-":
+    if is_pdf(file_storage):
         return save_document(file_storage, **kwargs)
     return save_image(file_storage, **kwargs)
 
