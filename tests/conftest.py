@@ -6,9 +6,11 @@ empty tables. TEST_DATABASE_URL selects PostgreSQL; the default is an SQLite fil
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 
@@ -109,6 +111,40 @@ def shared_app(database_url, tmp_path_factory):
     return _new_app(database_url, tmp_path_factory.mktemp("uploads"))
 
 
+class _BoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session picks an engine per table and ignores a session's `bind`;
+    in a test it must use the test's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind or self.bind or super().get_bind(mapper, clause, bind, **kwargs)
+
+
+def _commits_for_real(request) -> bool:
+    """Browser tests, threads and other apps read through connections of their own: they need
+    real commits, then empty tables. Every other test runs inside one transaction."""
+    node = request.node
+    return any(node.get_closest_marker(name) for name in ("browser", "committed", "fresh_app"))
+
+
+@contextmanager
+def _transaction_rolled_back_at_the_end(app):
+    """Every session of the test joins one outer transaction on one connection; the app's
+    commits and rollbacks become SAVEPOINTs inside it (SQLite and PostgreSQL alike)."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+    factory = db.session.session_factory
+    original = factory.class_, dict(factory.kw)
+    factory.class_ = _BoundSession
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        factory.class_, factory.kw = original
+        outer.rollback()
+        connection.close()
+
+
 @pytest.fixture
 def app(request, shared_app, database_url, tmp_path):
     """The app of a test, over empty tables, with its own upload folder. Its settings may be
@@ -118,12 +154,16 @@ def app(request, shared_app, database_url, tmp_path):
     app = _new_app(database_url, tmp_path / "uploads") if fresh else shared_app
     settings = dict(app.config)
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    yield app
-    with app.app_context():
-        db.session.rollback()
-        _empty_tables()
-        if fresh:
-            db.engine.dispose()
+    if _commits_for_real(request):
+        yield app
+        with app.app_context():
+            db.session.rollback()
+            _empty_tables()
+            if fresh:
+                db.engine.dispose()
+    else:
+        with _transaction_rolled_back_at_the_end(app):
+            yield app
     app.config.clear()
     app.config.update(settings)
 

@@ -6,6 +6,8 @@ from app.core.fields import MultiCheckboxField, length, optional_email, record_i
 from app.core.forms import Form, IdempotentForm
 from app.core.i18n import LANGUAGE_NAMES
 from app.core.permissions import ROLE_LABELS, ROLES
+from app.extensions import db
+from app.sites.queries import all_sites, sites_by_ids
 
 
 def language_choices(with_browser: bool = True):
@@ -62,9 +64,27 @@ class UserForm(IdempotentForm):
     password = PasswordField(_l("Initial password"), validators=[required(), length(128)],
                              render_kw={"autocomplete": "new-password"})
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sites.choices = site_choices()
+
+    def chosen_sites(self) -> list:
+        ids = self.sites.data
+        return list(db.session.scalars(sites_by_ids(ids))) if ids else []
+
 
 class UserEditForm(UserForm):
-    """Editing keeps the username and the password (reset separately)."""
+    """Editing `user` keeps the username and the password (reset separately)."""
 
     username = None
     password = None
+
+    def __init__(self, *args, user, **kwargs):
+        data = {"name": user.name, "email": user.email, "language": user.language or "",
+                "roles": sorted(user.role_set), "sites": user.site_ids}
+        super().__init__(*args, data=data, **kwargs)
+
+
+def site_choices() -> list[tuple[int, str]]:
+    """Every site, for assigning users (administrators see them all)."""
+    return [(site.id, f"{site.name} ({site.code})") for site in db.session.scalars(all_sites())]

@@ -11,6 +11,7 @@ from app.auth.forms import (
     ProfileForm,
     UserEditForm,
     UserForm,
+    site_choices,
 )
 from app.auth.models import User
 from app.core.forms import apply
@@ -23,8 +24,6 @@ from app.core.render import form_page, render_page
 from app.core.throttle import wait_text
 from app.core.urls import local_path
 from app.extensions import db
-from app.sites import queries as site_queries
-from app.sites.models import Site
 
 
 def safe_next(default_endpoint: str = "dashboard.home") -> str:
@@ -138,22 +137,6 @@ def change_password():
 
 # --- user administration -------------------------------------------------------------------
 
-def _site_choices():
-    return [(site.id, f"{site.name} ({site.code})")
-            for site in db.session.scalars(site_queries.all_sites())]
-
-
-def _chosen_sites(ids) -> list[Site]:
-    if not ids:
-        return []
-    return list(db.session.scalars(site_queries.sites_by_ids(ids)))
-
-
-def _user_data(user: User) -> dict:
-    return {"name": user.name, "email": user.email, "language": user.language or "",
-            "roles": sorted(user.role_set), "sites": user.site_ids}
-
-
 def _get_user(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
@@ -169,7 +152,7 @@ def users():
     }
     page = paginate(queries.user_list(**filters))
     return render_page("auth/users.html", "user_rows", page=page, filters=filters,
-                       roles=ROLES, role_labels=ROLE_LABELS, site_choices=_site_choices())
+                       roles=ROLES, role_labels=ROLE_LABELS, site_choices=site_choices())
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -177,11 +160,10 @@ def users():
 @idempotent
 def user_new():
     form = UserForm()
-    form.sites.choices = _site_choices()
     if form.validate_on_submit() and (user := apply(
             form, services.create_user, field="password", username=form.username.data,
             name=form.name.data, password=form.password.data, roles=form.roles.data,
-            sites=_chosen_sites(form.sites.data), email=form.email.data,
+            sites=form.chosen_sites(), email=form.email.data,
             language=form.language.data, by=current_user)):
         flash(_("User %(name)s added.", name=user.name), "success")
         return redirect(url_for("auth.users"), 303)
@@ -192,11 +174,10 @@ def user_new():
 @requires("users.manage")
 def user_edit(user_id: int):
     user = _get_user(user_id)
-    form = UserEditForm(data=_user_data(user))
-    form.sites.choices = _site_choices()
+    form = UserEditForm(user=user)
     if form.validate_on_submit() and apply(
             form, services.update_user, user, name=form.name.data, email=form.email.data,
-            roles=form.roles.data, sites=_chosen_sites(form.sites.data),
+            roles=form.roles.data, sites=form.chosen_sites(),
             language=form.language.data, by=current_user):
         flash(_("Changes to %(name)s saved.", name=user.name), "success")
         return redirect(url_for("auth.users"), 303)
@@ -216,8 +197,7 @@ def user_password(user_id: int):
         flash(_("New password set for %(name)s; they have been signed out everywhere.",
                 name=user.name), "success")
         return redirect(url_for("auth.user_edit", user_id=user.id), 303)
-    edit_form = UserEditForm(formdata=None, data=_user_data(user))
-    edit_form.sites.choices = _site_choices()
+    edit_form = UserEditForm(formdata=None, user=user)
     return render_page("auth/user_form.html", form=edit_form, user=user, reset_form=form,
                        status=422)
 

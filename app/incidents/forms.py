@@ -1,3 +1,6 @@
+import uuid
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -14,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, Regexp, StopValidation
 
+from app.auth.models import User
 from app.core.fields import (
     MultiCheckboxField,
     length,
@@ -24,7 +28,11 @@ from app.core.fields import (
     required,
 )
 from app.core.forms import Form, IdempotentForm
+from app.core.i18n import local_to_utc, utc_to_local
+from app.core.models import utcnow
 from app.core.permissions import ROLE_LABELS, ROLES
+from app.extensions import db
+from app.incidents import queries, robots
 from app.incidents.models import (
     CHANNEL_LABELS,
     PRIORITY_LABELS,
@@ -33,7 +41,10 @@ from app.incidents.models import (
     ROOT_CAUSES,
     SEVERITIES,
     SEVERITY_LABELS,
+    IncidentType,
 )
+from app.sites import queries as site_queries
+from app.sites.models import Site
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -52,11 +63,16 @@ def team_choices():
 
 
 class ReportForm(IdempotentForm):
+    """A report by `user`: the sites offered are theirs, the locations those of the chosen
+    site; opened from a location's page (`location`), that site and location come chosen."""
+
     type = RadioField(_l("What happened?"), coerce=record_id, validators=[required()])
     severity = RadioField(_l("How serious?"), choices=severity_choices, default="medium",
                           validators=[required()])
-    site = SelectField(_l("Site"), coerce=record_id, validators=[required()])
-    location = SelectField(_l("Where?"), validators=[Optional()])
+    # Checked by validate_site and validate_location, which say what is wrong.
+    site = SelectField(_l("Site"), coerce=record_id, validators=[required()],
+                       validate_choice=False)
+    location = SelectField(_l("Where?"), validators=[Optional()], validate_choice=False)
     occurred_at = DateTimeLocalField(_l("When?"), format=DATETIME_FORMATS,
                                      validators=[required(), plausible_date])
     description = TextAreaField(_l("What happened"), validators=[required(), length(5000)],
@@ -66,6 +82,68 @@ class ReportForm(IdempotentForm):
     immediate_action = TextAreaField(_l("Immediate action taken"), validators=[length(2000)],
                                      render_kw={"rows": 2})
     photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*", "multiple": True})
+
+    def __init__(self, *args, user, location=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.from_location = location
+        sites = db.session.execute(site_queries.site_options(user)).all()
+        self.site.choices = [(site.id, site.name) for site in sites]
+        self.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
+        if not self.is_submitted():
+            self.site.data = location.site_id if location else (sites[0].id if sites else None)
+            self.location.data = str(location.public_id) if location else ""
+        self.chosen_site = self.visible_site(self.site.data)
+        if not self.is_submitted() and self.chosen_site is not None:
+            self.occurred_at.data = utc_to_local(utcnow(), self.chosen_site.timezone).replace(
+                second=0, microsecond=0)
+        self.location.choices = location_choices(user, self.chosen_site)
+        self.chosen_location = None
+
+    def visible_site(self, site_id):
+        return db.session.get(Site, site_id) if site_id and self.user.can_see_site(
+            site_id) else None
+
+    def validate_site(self, field):
+        if self.chosen_site is None:
+            raise StopValidation(_l("Choose one of your sites."))
+
+    def validate_location(self, field):
+        if not field.data or self.chosen_site is None:
+            return
+        public_id = as_uuid(field.data)
+        self.chosen_location = db.session.scalar(site_queries.location_by_public_id(
+            public_id, site_id=self.chosen_site.id)) if public_id else None
+        if self.chosen_location is None:
+            raise StopValidation(_l("Choose a location of this site."))
+
+    def report(self) -> dict:
+        """What the report says, as services.report takes it (the time in UTC)."""
+        site = self.chosen_site
+        return {"site": site, "location": self.chosen_location,
+                "incident_type": db.session.get(IncidentType, self.type.data),
+                "severity": self.severity.data,
+                "occurred_at": local_to_utc(self.occurred_at.data, site.timezone),
+                "description": self.description.data,
+                "people_involved": self.people_involved.data,
+                "immediate_action": self.immediate_action.data}
+
+
+def location_choices(user, site) -> list[tuple[str, str]]:
+    """The location menu of a report: the active locations of the chosen site."""
+    choices = [("", _l("Not at a listed location"))]
+    if site is not None:
+        rows = db.session.scalars(site_queries.location_list(user, site_id=site.id))
+        choices += [(str(loc.public_id), f"{loc.code} · {loc.name} ({loc.area.name})")
+                    for loc in rows]
+    return choices
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 class TriageForm(Form):
@@ -77,6 +155,28 @@ class TriageForm(Form):
     assigned_team = SelectField(_l("Team"), choices=team_choices)
     due_at = DateTimeLocalField(_l("Due"), format=DATETIME_FORMATS,
                                 validators=[Optional(), plausible_date])
+
+    def __init__(self, *args, incident, **kwargs):
+        timezone = incident.site.timezone
+        data = {"severity": incident.severity, "priority": incident.priority,
+                "category": incident.category, "assignee": incident.assignee_id,
+                "assigned_team": incident.assigned_team,
+                "due_at": utc_to_local(incident.due_at, timezone) if incident.due_at else None}
+        super().__init__(*args, data=data, **kwargs)
+        self.timezone = timezone
+        self.assignee.choices = [("", _("Nobody yet"))] + [
+            (user.id, _("%(name)s · %(count)d open", name=user.name, count=count)
+             + (" ★" if skilled else ""))
+            for user, skilled, count in queries.suggested_assignees(incident)]
+
+    def changes(self) -> dict:
+        """The triage, as services.triage takes it (the due time in UTC)."""
+        return {"severity": self.severity.data, "priority": self.priority.data,
+                "category": self.category.data, "assigned_team": self.assigned_team.data,
+                "assignee": db.session.get(User, self.assignee.data)
+                if self.assignee.data else None,
+                "due_at": local_to_utc(self.due_at.data, self.timezone)
+                if self.due_at.data else None}
 
 
 class StatusForm(Form):
@@ -177,6 +277,28 @@ class PublicRequestForm(IdempotentForm):
                                                              "tabindex": "-1"})
     started = HiddenField()
 
+    def __init__(self, *args, site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.for_site = site
+        if site is not None and not self.is_submitted():
+            self.started.data = robots.new_stamp(site)
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.for_site is not None and robots.looks_like_spam(
+                trap=self.website.data, stamp=self.started.data, site=self.for_site):
+            self.description.errors.append(_l("Please wait a moment and send it again."))
+            self.started.data = robots.new_stamp(self.for_site)
+            return False
+        return True
+
+    def request(self) -> dict:
+        """What the customer says, as customer_requests.submit_request takes it."""
+        return {name: getattr(self, name).data for name in (
+            "kind", "description", "where_text", "contact_name", "contact_phone",
+            "contact_email")}
+
 
 class StaffRequestForm(PublicRequestForm):
     """A request received by phone, e-mail or social media, logged by staff."""
@@ -186,6 +308,11 @@ class StaffRequestForm(PublicRequestForm):
         (c, CHANNEL_LABELS[c]) for c in ("phone", "email", "social", "walk_in")])
     website = None
     started = None
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site.choices = [(site.id, site.name)
+                             for site in db.session.execute(site_queries.site_options(user))]
 
 
 class RatingForm(Form):
@@ -207,6 +334,10 @@ class ConvertForm(Form):
     type = SelectField(_l("Incident type"), coerce=record_id, validators=[required()])
     severity = SelectField(_l("Severity"), choices=severity_choices, default="medium",
                            validators=[required()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
 
 
 class ProcedureFileForm(IdempotentForm):

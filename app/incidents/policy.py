@@ -21,9 +21,19 @@ def is_handler(user, incident: Incident) -> bool:
         bool(incident.assigned_team) and user.has_role(incident.assigned_team))
 
 
+def may_triage(user, incident: Incident) -> bool:
+    """Set severity, priority, assignee and due date: a manager of the incident's site."""
+    return user_can(user, "incidents.triage") and user.can_see_site(incident.site_id)
+
+
+def may_open_its_request(user, incident: Incident) -> bool:
+    """Follow the link to the customer request the incident handles."""
+    return bool(incident.service_request_id) and user_can(user, "requests.manage")
+
+
 def may_stop_the_clock(user, incident: Incident) -> bool:
     """Pause or resume the SLA clock: whoever handles the incident, or a manager."""
-    return is_handler(user, incident) or user_can(user, "incidents.triage")
+    return is_handler(user, incident) or may_triage(user, incident)
 
 
 def allowed_moves(user, incident: Incident) -> list[str]:

@@ -1,11 +1,9 @@
 """Service requests: the public page and status link (no account), and the staff side."""
 
-import secrets
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.core import attachments
 from app.core.attachments import attachments_for
@@ -36,39 +34,9 @@ from app.sites import queries as site_queries
 from app.sites.models import Site
 from app.sites.qr import qr_svg
 
-MIN_SECONDS_TO_FILL = 3  # people take longer than that; robots do not
 MAX_PHOTOS = 3
 LABELS = {"channel_labels": CHANNEL_LABELS, "kind_labels": REQUEST_KINDS,
           "request_status_labels": REQUEST_STATUS_LABELS}
-
-
-def _stamp() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="public-request")
-
-
-def _looks_like_spam(form: PublicRequestForm, site: Site) -> bool:
-    """No outside service: a trap field, and a form of this site, shown in this browser
-    session, sent no sooner than anyone could type it."""
-    if form.website.data:
-        return True
-    try:
-        stamped = _stamp().loads(form.started.data or "", max_age=86400)
-    except BadSignature:  # expired (a day-old page) or forged: show a fresh form
-        return True
-    if stamped != [site.code, session.get("request_nonce")]:
-        return True
-    try:
-        # Timestamps count whole seconds and "expired" means older than max_age: a form sent
-        # 3 s after it was shown is at least 2 s old whatever the rounding.
-        _stamp().loads(form.started.data, max_age=MIN_SECONDS_TO_FILL - 1)
-    except SignatureExpired:
-        return False
-    return True
-
-
-def _new_stamp(site: Site) -> str:
-    nonce = session.setdefault("request_nonce", secrets.token_hex(8))
-    return _stamp().dumps([site.code, nonce])
 
 
 def _public_site(code: str) -> Site:
@@ -84,27 +52,17 @@ def _public_site(code: str) -> Site:
 @idempotent
 def public_request(code: str):
     site = _public_site(code)
-    form = PublicRequestForm()
-    if request.method == "GET":
-        form.started.data = _new_stamp(site)
-    photos = attachments.chosen_files(form.photos)
+    form = PublicRequestForm(site=site)
     held = attachments.held(form.idempotency_key.data,
                             keep=request.form.getlist("keep_photo"))[:MAX_PHOTOS]
-    valid = form.validate_on_submit()
-    if valid and _looks_like_spam(form, site):
-        form.description.errors.append(_("Please wait a moment and send it again."))
-        form.started.data = _new_stamp(site)
-    elif valid and (sent := apply(
-            form, customer_requests.submit_request, field="photos", site=site, kind=form.kind.data,
-            channel="qr" if text_arg("via") == "qr" else "web",
-            description=form.description.data, where_text=form.where_text.data,
-            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-            contact_email=form.contact_email.data, photos=photos[:MAX_PHOTOS - len(held)],
-            held=held)):
+    photos = attachments.chosen_files(form.photos)[:MAX_PHOTOS - len(held)]
+    if form.validate_on_submit() and (sent := apply(
+            form, customer_requests.submit_request, field="photos", site=site,
+            channel="qr" if text_arg("via") == "qr" else "web", photos=photos, held=held,
+            **form.request())):
         return redirect(url_for("incidents.request_status", token=sent[1], sent=1), 303)
     if request.method == "POST":  # refused: the photos wait on the server for the next try
-        held += attachments.hold(photos[:MAX_PHOTOS - len(held)], form.idempotency_key.data,
-                                 by=None)
+        held += attachments.hold(photos, form.idempotency_key.data, by=None)
     return form_page("incidents/public_request.html", form, form=form, site=site, held=held)
 
 
@@ -132,16 +90,12 @@ def request_status(token: str):
 @requires("incidents.report")
 @idempotent
 def request_new():
-    form = StaffRequestForm()
-    form.site.choices = [(s.id, s.name) for s in db.session.execute(
-        site_queries.site_options(current_user))]
+    form = StaffRequestForm(user=current_user)
     if form.validate_on_submit() and (logged := apply(
             form, customer_requests.submit_request, field="photos",
-            site=site_queries.get_site(current_user, form.site.data), kind=form.kind.data,
-            channel=form.channel.data, description=form.description.data,
-            where_text=form.where_text.data, contact_name=form.contact_name.data,
-            contact_phone=form.contact_phone.data, contact_email=form.contact_email.data,
-            photos=attachments.chosen_files(form.photos)[:MAX_PHOTOS], by=current_user)):
+            site=site_queries.get_site(current_user, form.site.data), channel=form.channel.data,
+            photos=attachments.chosen_files(form.photos)[:MAX_PHOTOS], by=current_user,
+            **form.request())):
         request_, _token = logged
         flash(_("Request %(reference)s logged.", reference=request_.reference), "success")
         return redirect(url_for("incidents.requests" if user_can(
@@ -165,8 +119,6 @@ def requests():
 
 def _request_page(request_, status=200, **forms):
     convert_form = forms.get("convert_form") or ConvertForm(formdata=None)
-    convert_form.type.choices = [(t.id, t.label)
-                                 for t in db.session.scalars(queries.active_types())]
     if request_.kind == "complaint" and not forms.get("convert_form"):
         convert_form.type.data = db.session.scalar(queries.type_id_of("customer_complaint"))
     return render_page(
@@ -187,7 +139,6 @@ def request_detail(request_id: int):
 def request_convert(request_id: int):
     request_ = queries.get_request(current_user, request_id)
     form = ConvertForm()
-    form.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
     if form.validate_on_submit() and (incident := apply(
             form, customer_requests.convert_to_incident, request_, field="type",
             incident_type=db.session.get(IncidentType, form.type.data),

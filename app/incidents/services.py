@@ -5,6 +5,7 @@ customer_requests.py). Plain functions: no request, no flash, no commit."""
 import re
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -45,7 +46,7 @@ def _link(incident: Incident) -> str:
 def report(*, site, incident_type: IncidentType, severity: str, occurred_at: datetime,
            description: str, location=None, people_involved: str = "",
            immediate_action: str = "", photos=(), held=(), by) -> Incident:
-    """Record a report; raises attachments.UploadError (nothing is kept) for a bad photo.
+    """Record a report; raises DomainError on the photos (nothing is kept) for a bad one.
 
     `held`: photos this form sent before, when it was refused (attachments.held)."""
     incident = Incident(
@@ -59,9 +60,13 @@ def report(*, site, incident_type: IncidentType, severity: str, occurred_at: dat
     apply_sla(incident)
     attachments.attach_held(held, entity_type="incident", entity_id=incident.id,
                             site_id=site.id)
-    for photo in photos:
-        attachments.save_image(photo, entity_type="incident", entity_id=incident.id,
-                               site_id=site.id, by=by)
+    try:
+        for photo in photos:
+            attachments.save_image(photo, entity_type="incident", entity_id=incident.id,
+                                   site_id=site.id, by=by)
+    except attachments.UploadError as error:  # not held: the reporter chooses them again
+        raise DomainError(_("%(problem)s Choose the photos again.", problem=str(error)),
+                          field="photos") from error
     timeline.add_event(incident, "reported", by=by, to_status="reported")
     audit.record(by, "create", incident, summary=incident.reference)
     if severity == "critical":

@@ -1,4 +1,3 @@
-import uuid
 from datetime import time
 from decimal import Decimal
 
@@ -6,17 +5,15 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.models import User
 from app.core import attachments
-from app.core.attachments import UploadError, attachments_for
+from app.core.attachments import attachments_for
 from app.core.domain import DomainError
 from app.core.forms import PhotoForm, apply
-from app.core.i18n import local_to_utc, utc_to_local
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
 from app.core.pagination import paginate
 from app.core.params import int_arg, text_arg
-from app.core.permissions import requires, user_can
+from app.core.permissions import requires
 from app.core.render import form_page, render_page
 from app.core.sections import sections_for
 from app.core.timeline import events_of
@@ -31,6 +28,8 @@ from app.incidents.forms import (
     TriageForm,
     TypeEditForm,
     TypeForm,
+    as_uuid,
+    location_choices,
     sla_form_class,
 )
 from app.incidents.models import (
@@ -45,7 +44,7 @@ from app.incidents.models import (
     ServiceRequest,
 )
 from app.sites import queries as site_queries
-from app.sites.models import Location, Site
+from app.sites.models import Location
 
 LABELS = {"severity_labels": SEVERITY_LABELS, "status_labels": STATUS_LABELS,
           "priority_labels": PRIORITY_LABELS, "root_cause_labels": ROOT_CAUSE_LABELS}
@@ -53,107 +52,39 @@ LABELS = {"severity_labels": SEVERITY_LABELS, "status_labels": STATUS_LABELS,
 
 # --- reporting ---------------------------------------------------------------------------------
 
-def _location_choices(site_id: int | None):
-    choices = [("", _("Not at a listed location"))]
-    if site_id:
-        rows = db.session.scalars(site_queries.location_list(current_user, site_id=site_id))
-        choices += [(str(loc.public_id), f"{loc.code} · {loc.name} ({loc.area.name})")
-                    for loc in rows]
-    return choices
-
-
-def _prepare_report_form(form: ReportForm, location: Location | None) -> None:
-    sites = db.session.execute(site_queries.site_options(current_user)).all()
-    form.site.choices = [(site.id, site.name) for site in sites]
-    form.type.choices = [(t.id, t.label) for t in db.session.scalars(queries.active_types())]
-    if request.method == "GET":
-        form.site.data = location.site_id if location else (sites[0].id if sites else None)
-        if location:
-            form.location.data = str(location.public_id)
-    form.location.choices = _location_choices(form.site.data)
-
-
 def _location_from_args() -> Location | None:
     """?location=<public id> from a location's page or QR label; ignored when not visible."""
-    public_id = _as_uuid(text_arg("location", 40))
+    public_id = as_uuid(text_arg("location", 40))
     if public_id is None:
         return None
     location = db.session.scalar(site_queries.location_by_public_id(public_id))
     return location if location and current_user.can_see_site(location.site_id) else None
 
 
-def _chosen_site(site_id: int | None) -> Site | None:
-    if site_id and current_user.can_see_site(site_id):
-        return db.session.get(Site, site_id)
-    return None
-
-
 @bp.route("/report", methods=["GET", "POST"])
 @requires("incidents.report")
 @idempotent
 def report():
-    location = _location_from_args()
-    form = ReportForm()
-    _prepare_report_form(form, location)
-    site = _chosen_site(form.site.data)
-    if request.method == "GET" and site is not None:
-        form.occurred_at.data = utc_to_local(utcnow(), site.timezone).replace(second=0,
-                                                                             microsecond=0)
+    form = ReportForm(user=current_user, location=_location_from_args())
     photos = attachments.chosen_files(form.photos)
     held = attachments.held(form.idempotency_key.data, keep=request.form.getlist("keep_photo"))
-    if form.validate_on_submit():
-        incident = _submit_report(form, site, photos, held)
-        if incident is not None:
-            flash(_("Reported as %(reference)s. Thank you.", reference=incident.reference),
-                  "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id,
-                                    reported=1), 303)
+    if form.validate_on_submit() and (incident := apply(
+            form, services.report, field="photos", photos=photos, held=held, by=current_user,
+            **form.report())):
+        flash(_("Reported as %(reference)s. Thank you.", reference=incident.reference),
+              "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id, reported=1), 303)
     if request.method == "POST":  # refused: the photos wait on the server for the next try
         held += attachments.hold(photos, form.idempotency_key.data, by=current_user)
-    return form_page("incidents/report.html", form, form=form, location=location, held=held,
-                     **LABELS)
-
-
-def _submit_report(form: ReportForm, site, photos: list, held: list):
-    if site is None:
-        form.site.errors.append(_("Choose one of your sites."))
-        return None
-    location = None
-    if form.location.data:
-        public_id = _as_uuid(form.location.data)
-        location = db.session.scalar(site_queries.location_by_public_id(
-            public_id, site_id=site.id)) if public_id else None
-        if location is None:
-            form.location.errors.append(_("Choose a location of this site."))
-            return None
-    incident_type = db.session.get(IncidentType, form.type.data)
-    try:
-        return services.report(
-            site=site, incident_type=incident_type, severity=form.severity.data,
-            occurred_at=local_to_utc(form.occurred_at.data, site.timezone),
-            description=form.description.data, location=location,
-            people_involved=form.people_involved.data,
-            immediate_action=form.immediate_action.data, photos=photos, held=held,
-            by=current_user)
-    except UploadError as error:
-        form.photos.errors.append(_("%(problem)s Choose the photos again.", problem=str(error)))
-        return None
-
-
-def _as_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return None
+    return form_page("incidents/report.html", form, form=form, held=held, **LABELS)
 
 
 @bp.route("/report/locations")
 @requires("incidents.report")
 def report_locations():
     """The location menu for another site (htmx swaps it when the site changes)."""
-    form = ReportForm(formdata=None)
-    site = _chosen_site(int_arg("site"))
-    form.location.choices = _location_choices(site.id if site else None)
+    form = ReportForm(formdata=None, user=current_user)
+    form.location.choices = location_choices(current_user, form.visible_site(int_arg("site")))
     return render_page("incidents/_location_field.html", form=form)
 
 
@@ -193,7 +124,7 @@ def _incident_photos(incident) -> list:
 
 def _detail_context(incident, *, triage_form=None, status_form=None, comment_form=None,
                     photo_form=None, pause_form=None):
-    manager = user_can(current_user, "incidents.triage")
+    may_triage = policy.may_triage(current_user, incident)
     now = utcnow()
     context = {
         "timers": {which: service_levels.timer(incident, which, now)
@@ -209,31 +140,17 @@ def _detail_context(incident, *, triage_form=None, status_form=None, comment_for
         "events": db.session.scalars(events_of("incident", incident.id)).all(),
         "sections": sections_for(incident, current_user),
         "moves": policy.allowed_moves(current_user, incident),
-        "manager": manager,
+        "may_triage": may_triage,
+        "may_open_request": policy.may_open_its_request(current_user, incident),
         "status_form": status_form or StatusForm(formdata=None),
         "comment_form": comment_form or CommentForm(formdata=None),
         "photo_form": photo_form or PhotoForm(formdata=None),
         "now": utcnow(),
         **LABELS,
     }
-    if manager:
-        context["triage_form"] = triage_form or _triage_form(incident, formdata=None)
+    if may_triage:
+        context["triage_form"] = triage_form or TriageForm(formdata=None, incident=incident)
     return context
-
-
-def _triage_form(incident, formdata=...):
-    kwargs = {} if formdata is ... else {"formdata": formdata}
-    form = TriageForm(data={
-        "severity": incident.severity, "priority": incident.priority,
-        "category": incident.category, "assignee": incident.assignee_id,
-        "assigned_team": incident.assigned_team,
-        "due_at": utc_to_local(incident.due_at, incident.site.timezone)
-        if incident.due_at else None}, **kwargs)
-    suggestions = queries.suggested_assignees(incident)
-    form.assignee.choices = [("", _("Nobody yet"))] + [
-        (user.id, _("%(name)s · %(count)d open", name=user.name, count=count)
-         + (" ★" if skilled else "")) for user, skilled, count in suggestions]
-    return form
 
 
 @bp.route("/<int:incident_id>")
@@ -249,16 +166,10 @@ def detail(incident_id: int):
 @requires("incidents.triage")
 def triage(incident_id: int):
     incident = queries.get_incident(current_user, incident_id)
-    form = _triage_form(incident)
+    form = TriageForm(incident=incident)
     if form.validate_on_submit():
-        assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
         try:
-            services.triage(
-                incident, severity=form.severity.data, priority=form.priority.data,
-                category=form.category.data, assignee=assignee,
-                assigned_team=form.assigned_team.data,
-                due_at=local_to_utc(form.due_at.data, incident.site.timezone)
-                if form.due_at.data else None, by=current_user)
+            services.triage(incident, by=current_user, **form.changes())
         except DomainError as error:  # said as a message: the triage form is a side panel
             flash(str(error), "warning")
         else:

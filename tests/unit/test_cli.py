@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -48,6 +49,7 @@ def test_create_admin(app):
     assert weak.exit_code != 0 and "at least 8" in weak.output
 
 
+@pytest.mark.committed  # other connections read what it writes
 def test_backup_makes_a_consistent_copy(app, tmp_path):
     run(app, "seed-demo")
     target = tmp_path / "copy.sqlite"

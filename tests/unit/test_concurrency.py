@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -9,6 +10,7 @@ from app.sites.models import Area
 from tests.conftest import csrf_from, make_user, sign_in
 
 
+@pytest.mark.committed  # other connections read what it writes
 def test_concurrent_writers_all_succeed(app, site):
     user = make_user(app, username="boss", roles=("admin",))
     statuses: list[int] = []

@@ -2,10 +2,14 @@
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.extensions import db
+
+# Some tests read the schema or the database through connections of their own.
+pytestmark = pytest.mark.committed
 
 
 def test_models_and_migrations_agree(app):

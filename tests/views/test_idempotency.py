@@ -1,5 +1,6 @@
 """A replayed create POST returns the first answer and creates nothing (DESIGN.md)."""
 
+import pytest
 from sqlalchemy import func, select
 
 from app.core.models import IdempotencyKey
@@ -77,6 +78,7 @@ def test_same_key_on_another_record_is_another_request(app, client, login_as, si
         assert "Idempotent-Replayed" not in response.headers
 
 
+@pytest.mark.committed  # other connections read what it writes
 def test_concurrent_duplicates_create_one_record(app, login_as, site):
     import threading
 

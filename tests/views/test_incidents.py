@@ -85,6 +85,23 @@ def test_bad_report_keeps_what_was_typed(app, client, login_as, site):
         assert db.session.scalar(select(func.count(Incident.id))) == 0
 
 
+def test_report_names_a_site_or_location_it_does_not_offer(app, client, login_as, site):
+    """The form owns its checks: a site of someone else, a location of another site."""
+    other = make_site(app, name="Other", code="OTH")
+    login_as("staff")
+    _page, hidden = report_form(client)
+    data = {**hidden, "type": type_id(app, "other"), "severity": "low", "site": other.id,
+            "location": "", "occurred_at": "2026-11-22T09:15", "description": "Wrong site"}
+    not_mine = client.post("/incidents/report", data=data)
+    assert not_mine.status_code == 422 and "Choose one of your sites." in not_mine.text
+    elsewhere = client.post("/incidents/report", data={
+        **data, "site": site.id, "location": str(first_location(app, other).public_id)})
+    assert elsewhere.status_code == 422 and "Choose a location of this site." in elsewhere.text
+    assert 'name="description"' in elsewhere.text and "Wrong site" in elsewhere.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Incident.id))) == 0
+
+
 def test_critical_report_shows_procedure_and_alerts_supervisors(app, client, login_as, site):
     supervisor = make_user(app, username="boss", roles=("supervisor",), sites=[site])
     with app.app_context():

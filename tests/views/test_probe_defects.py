@@ -192,6 +192,7 @@ def test_a_visitor_retry_after_a_lost_answer_creates_nothing(app, client, site, 
     assert _requests_count(app) == 1
 
 
+@pytest.mark.committed  # other connections read what it writes
 def test_simultaneous_visitor_posts_with_one_key_create_one_request(app, client, site,
                                                                     monkeypatch):
     import threading
@@ -283,6 +284,7 @@ def test_twelve_huge_photos_are_refused_before_any_is_decoded(app, client, login
         assert db.session.scalar(select(Incident)) is None
 
 
+@pytest.mark.committed  # other connections read what it writes
 def test_photos_are_decoded_while_no_write_lock_is_held(app, client, login_as, site,
                                                         monkeypatch):
     """On every database the decoding runs in a phase whose transaction begins as a reader;
@@ -377,6 +379,7 @@ def test_guesses_from_many_addresses_lock_the_account(app, site):
                     address="10.9.9.9").status_code == 303
 
 
+@pytest.mark.committed  # other connections read what it writes
 def test_the_count_holds_across_workers(app, site, database_url, tmp_path):
     """Two app instances (two workers) share the count: it is in the database."""
     from app import create_app
