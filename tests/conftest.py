@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.auth import services as auth_services
@@ -126,6 +127,41 @@ def _commits_for_real(request) -> bool:
     return any(node.get_closest_marker(name) for name in ("browser", "committed", "fresh_app"))
 
 
+# The session the factories' records live in for the running test (see `live`).
+_LIVE: dict = {}
+
+
+def live(model, ident):
+    """The record `model` #`ident`, read now, in the test's own session: usable for the whole
+    test, its relationships included, outside any app context (factories return these)."""
+    session = _LIVE["session"]
+    record = session.get(model, ident, populate_existing=True)  # as it is now
+    session.commit()  # no read transaction left open for DDL or TRUNCATE to wait on
+    return record
+
+
+@contextmanager
+def _live_records(bind):
+    """`rollback_only`: the test session only reads; it never ends the test's transaction."""
+    _LIVE["session"] = Session(bind=bind, join_transaction_mode="rollback_only",
+                               expire_on_commit=False)
+    try:
+        yield
+    finally:
+        _LIVE.pop("session").close()  # before the tables are emptied (PostgreSQL's TRUNCATE
+        # waits for every open transaction that read them)
+
+
+@pytest.fixture(scope="session")
+def reader_engine(database_url):
+    """Committed tests read their records through an engine of plain reads: none of them
+    takes SQLite's write lock (the app's engine begins every transaction outside a request
+    with BEGIN IMMEDIATE), so the live server's writers never wait for the test."""
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    yield engine
+    engine.dispose()
+
+
 @contextmanager
 def _transaction_rolled_back_at_the_end(app):
     """Every session of the test joins one outer transaction on one connection; the app's
@@ -138,7 +174,8 @@ def _transaction_rolled_back_at_the_end(app):
     factory.class_ = _BoundSession
     factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     try:
-        yield
+        with _live_records(connection):
+            yield
     finally:
         factory.class_, factory.kw = original
         outer.rollback()
@@ -146,7 +183,7 @@ def _transaction_rolled_back_at_the_end(app):
 
 
 @pytest.fixture
-def app(request, shared_app, database_url, tmp_path):
+def app(request, shared_app, database_url, reader_engine, tmp_path):
     """The app of a test, over empty tables, with its own upload folder. Its settings may be
     changed by the test: they are put back after it. A test that adds request hooks (Flask
     refuses them once an app has served) asks for a new app with @pytest.mark.fresh_app."""
@@ -155,7 +192,8 @@ def app(request, shared_app, database_url, tmp_path):
     settings = dict(app.config)
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     if _commits_for_real(request):
-        yield app
+        with _live_records(reader_engine):
+            yield app
         with app.app_context():
             db.session.rollback()
             _empty_tables()
@@ -181,17 +219,16 @@ def site(app):
 def make_site(app, name="Test Site", code="TST", timezone="Asia/Shanghai", areas=("Lobby",)):
     """A site with areas and one location in each area (L1, L2, ...)."""
     with app.app_context():
-        found = db.session.scalar(db.select(site_services.Site).filter_by(code=code))
+        found = db.session.scalar(db.select(site_services.Site.id).filter_by(code=code))
         if found:
-            return found
+            return live(site_services.Site, found)
         site = site_services.create_site(name=name, code=code, timezone=timezone)
         for number, area_name in enumerate(areas, start=1):
             area = site_services.create_area(site, name=area_name, by=None)
             site_services.create_location(site, area=area, name=f"{area_name} point",
                                           code=f"L{number}", by=None)
         db.session.commit()
-        site.areas  # noqa: B018 - loaded before the session closes
-        return site
+        return live(site_services.Site, site.id)
 
 
 def make_user(app, username="user1", roles=("staff",), sites=(), password=PASSWORD, **kw):
@@ -200,8 +237,7 @@ def make_user(app, username="user1", roles=("staff",), sites=(), password=PASSWO
         user = auth_services.create_user(username=username, name=kw.pop("name", username.title()),
                                          password=password, roles=roles, sites=site_rows, **kw)
         db.session.commit()
-        user.sites  # noqa: B018
-        return user
+        return live(auth_services.User, user.id)
 
 
 def sign_in(app, client, user, remember=False) -> str:

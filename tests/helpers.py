@@ -9,6 +9,7 @@ from PIL import Image
 from app.core import attachments
 from app.extensions import db
 from app.sites.models import Location
+from tests.conftest import live
 
 
 class Upload(BytesIO):
@@ -76,8 +77,7 @@ def make_incident(app, site, reporter, *, severity="medium", type_code="equipmen
             description=description, location=db.session.get(Location, location.id)
             if location else None, by=db.session.get(User, reporter.id))
         db.session.commit()
-        incident.type  # noqa: B018  (loads the row and its type before the session closes)
-        return incident
+        return live(type(incident), incident.id)
 
 
 def make_action(app, site, owner, *, by=None, title="Fit a drip tray", source=None, due=None):
@@ -92,8 +92,7 @@ def make_action(app, site, owner, *, by=None, title="Fit a drip tray", source=No
             due_date=due or date.today() + timedelta(days=7),
             by=db.session.get(User, by.id) if by else None)
         db.session.commit()
-        action.id  # noqa: B018  (loads the row before the session closes)
-        return action
+        return live(type(action), action.id)
 
 
 def notify(app, user, kind="incident_assigned", **params):
@@ -119,5 +118,4 @@ def make_request(app, site, **fields):
             channel=fields.get("channel", "web"),
             description=fields.get("description", "The tap in the toilet drips"))
         db.session.commit()
-        request_.id  # noqa: B018
-        return request_, token
+        return live(type(request_), request_.id), token

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.core.models import Attachment, Notification
 from app.extensions import db
 from app.incidents.models import Incident, IncidentType
-from tests.conftest import csrf_from, make_site, make_user, sign_in
+from tests.conftest import csrf_from, live, make_site, make_user, sign_in
 from tests.helpers import first_location, hidden_fields, image_bytes, make_incident
 
 
@@ -24,9 +24,8 @@ def type_id(app, code):
 
 def incident_by_ref(app, reference) -> Incident:
     with app.app_context():
-        incident = db.session.scalar(select(Incident).filter_by(reference=reference))
-        incident.type  # noqa: B018
-        return incident
+        return live(Incident, db.session.scalar(select(Incident.id).filter_by(
+            reference=reference)))
 
 
 def test_report_from_a_location_with_photos(app, client, login_as, site):

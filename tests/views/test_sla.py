@@ -11,7 +11,7 @@ from app.core.models import Notification, utcnow
 from app.extensions import db
 from app.incidents import service_levels, services
 from app.incidents.models import Incident
-from tests.conftest import csrf_from, make_user
+from tests.conftest import csrf_from, live, make_user
 from tests.helpers import make_incident
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,10 +48,7 @@ def reported_at(app, incident, moment):
 
 
 def load(app, incident) -> Incident:
-    with app.app_context():
-        row = db.session.get(Incident, incident.id)
-        row.site  # noqa: B018
-        return row
+    return live(Incident, incident.id)
 
 
 def set_clock(monkeypatch, now) -> None:

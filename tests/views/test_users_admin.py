@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
-from tests.conftest import PASSWORD, csrf_from, make_site, make_user, sign_in
+from tests.conftest import PASSWORD, csrf_from, live, make_site, make_user, sign_in
 
 
 def post(client, url, **data):
@@ -15,9 +15,7 @@ def post(client, url, **data):
 
 def get_user(app, username) -> User:
     with app.app_context():
-        user = db.session.scalar(select(User).filter_by(username=username))
-        user.sites  # noqa: B018
-        return user
+        return live(User, db.session.scalar(select(User.id).filter_by(username=username)))
 
 
 def test_admin_adds_a_user_with_roles_and_sites(app, client, login_as, site):
