@@ -8,19 +8,23 @@ from flask import Flask, current_app, request, url_for
 
 
 @cache
-def _digest(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+def _version(static_folder: str, filename: str) -> str:
+    """The file's content hash, read once per process (a page names seven static files:
+    no stat or hash per page). The development server clears it on start (`init_app`)."""
+    path = Path(static_folder) / filename
+    if not path.is_file():
+        return "missing"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
 def asset_url(filename: str) -> str:
-    path = Path(current_app.static_folder) / filename
-    version = _digest(str(path)) if path.exists() else "missing"
+    version = _version(current_app.static_folder, filename)
     return url_for("static", filename=filename, v=version)
 
 
 def init_app(app: Flask) -> None:
     if app.debug:
-        _digest.cache_clear()
+        _version.cache_clear()
     app.jinja_env.globals["asset_url"] = asset_url
 
     @app.after_request
