@@ -16,7 +16,9 @@ from app.extensions import db
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
 @click.option("--scale", default=1, show_default=True,
-              help="Multiply the demo data (benchmarks use 100).")
+              help="Multiply the demo data: N copies of the sites, and past N > 1 "
+                   "N x 2,000 incidents of history at the two demo sites, with their "
+                   "timelines, requests and actions (benchmarks use 100).")
 def seed_demo(if_empty: bool, scale: int) -> None:
     """Load realistic demo data: two sites, areas, locations, one user per role."""
     from app.auth.models import User

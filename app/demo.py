@@ -1,6 +1,9 @@
 """Demo data: two sites of a facilities-services company, a user for every role."""
 
+from sqlalchemy import text
+
 from app.auth import services as auth_services
+from app.extensions import db
 from app.sites import services as site_services
 
 DEMO_PASSWORD = "fieldbook-demo"  # noqa: S105  (printed by `make run`; demo only)
@@ -74,7 +77,13 @@ def seed(scale: int = 1) -> list:
         users.append(auth_services.create_user(username=username, name=name,
                                                password=DEMO_PASSWORD, roles=roles,
                                                sites=assigned, by=admin))
-    _demo_incidents(sites[0], {user.username: user for user in users})
+    people = {user.username: user for user in users}
+    _demo_incidents(sites[0], people)
+    if scale > 1:  # years of history at the two demo sites, for the lists to be measured on
+        from app.demo_volume import INCIDENTS_PER_SCALE, seed_volume
+
+        seed_volume(sites[:2], people, INCIDENTS_PER_SCALE * scale)
+        db.session.execute(text("ANALYZE"))  # the planner's statistics for the new volume
     return users
 
 
@@ -99,15 +108,14 @@ def _demo_incidents(site, people) -> None:
 
     from app.actions import services as action_services
     from app.core.models import utcnow
-    from app.extensions import db
     from app.incidents import services as incident_services
     from app.incidents.models import IncidentType
     from app.sites.models import Location
 
     supervisor, technician = people["supervisor"], people["technician"]
-    for code, severity, where, text, reporter, handled_to in INCIDENTS:
+    for code, severity, where, described, reporter, handled_to in INCIDENTS:
         incident = incident_services.report(
-            site=site, severity=severity, description=text, by=people[reporter],
+            site=site, severity=severity, description=described, by=people[reporter],
             incident_type=db.session.scalar(select(IncidentType).filter_by(code=code)),
             location=db.session.scalar(select(Location).filter_by(site_id=site.id, code=where)),
             occurred_at=utcnow() - timedelta(hours=3))

@@ -27,8 +27,7 @@ class Action(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
     source_reference: Mapped[str] = mapped_column(String(40), default="")
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                 index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     due_date: Mapped[date]
     priority: Mapped[int] = mapped_column(default=3)
     status: Mapped[str] = mapped_column(String(20), default="open")
@@ -45,6 +44,8 @@ class Action(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
     __table_args__ = (
         Index("ix_action_site_status", "site_id", "status"),
         Index("ix_action_source", "source_type", "source_id"),
+        Index("ix_action_due", "due_date", "id"),  # the list's order (keyset pages)
+        Index("ix_action_owner_status", "owner_id", "status"),  # "my open actions"
     )
 
     @property

@@ -8,11 +8,12 @@ from app.actions import bp, policy, queries, services, sources
 from app.actions.forms import ActionCommentForm, ActionEditForm, ActionForm, NoteForm, VerifyForm
 from app.actions.models import PRIORITY_LABELS, STATUS_LABELS, STATUSES
 from app.auth.models import User
+from app.auth.queries import people_of_my_sites
 from app.core.forms import apply
 from app.core.i18n import utc_to_local
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
-from app.core.pagination import paginate
+from app.core.pagination import keyset_page
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, render_page
@@ -40,8 +41,9 @@ def index():
         "overdue": text_arg("overdue") == "1",
         "search": text_arg("q"),
     }
-    page = paginate(queries.action_list(current_user, today=_today(), **filters))
-    owners = db.session.execute(queries.owners(current_user)).all() if manager else []
+    page = keyset_page(queries.action_list(current_user, today=_today(), **filters),
+                       *queries.ACTION_ORDER)
+    owners = db.session.execute(people_of_my_sites(current_user)).all() if manager else []
     return render_page("actions/index.html", "action_results", page=page, filters=filters,
                        manager=manager, today=_today(), statuses=STATUSES, owners=owners,
                        source_types=sources.kinds(), source_labels=sources.labels(),

@@ -1,5 +1,7 @@
 """Database connection settings and the request-as-transaction rule."""
 
+import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,6 +56,24 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _is_write() else "BEGIN")
+
+    @event.listens_for(engine.pool, "checkin")
+    def _keep_statistics_fresh(dbapi_connection, _record):
+        """SQLite plans from the statistics ANALYZE leaves (without them it sorts a whole
+        site's incidents rather than read the list's index); PRAGMA optimize re-analyzes the
+        tables that have changed enough, as SQLite advises, here at most once an hour."""
+        global _last_optimized
+        if dbapi_connection is None or time.monotonic() - _last_optimized < OPTIMIZE_EVERY:
+            return
+        _last_optimized = time.monotonic()
+        try:
+            dbapi_connection.execute("PRAGMA optimize")
+        except sqlite3.Error:  # busy: the next hour will do
+            pass
+
+
+OPTIMIZE_EVERY = 3600  # seconds
+_last_optimized = time.monotonic()
 
 
 def init_app(app: Flask) -> None:

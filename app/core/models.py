@@ -46,7 +46,7 @@ class PublicIdMixin:
 
 class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(40))
@@ -59,7 +59,8 @@ class AuditEvent(db.Model):
 
     actor = db.relationship("User", lazy="joined")
 
-    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),
+                      Index("ix_audit_event_at", "at", "id"))  # the log's order
 
 
 class IdempotencyKey(db.Model):
@@ -138,7 +139,8 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),
+                      Index("ix_notification_user_created", "user_id", "created_at", "id"))
 
 
 class Counter(db.Model):

@@ -55,9 +55,12 @@ def unread_count(user) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
+NOTIFICATION_ORDER = (Notification.created_at.desc(), Notification.id.desc())
+
+
 def recent_for(user):
-    return (select(Notification).where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    return select(Notification).where(Notification.user_id == user.id).order_by(
+        *NOTIFICATION_ORDER)
 
 
 def mark_read(user, notification_id: int | None = None) -> None:

@@ -11,10 +11,13 @@ def attachment_by_public_id(public_id):
     return select(Attachment).where(Attachment.public_id == public_id)
 
 
+AUDIT_ORDER = (AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
 def audit_query(filters: dict):
     from app.auth.models import User
 
-    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    statement = select(AuditEvent).order_by(*AUDIT_ORDER)
     if filters["entity"]:
         statement = statement.where(AuditEvent.entity_type == filters["entity"])
     if filters["action"]:
@@ -27,11 +30,3 @@ def audit_query(filters: dict):
     if filters["until"]:
         statement = statement.where(AuditEvent.at < filters["until"] + timedelta(days=1))
     return statement
-
-
-def audit_entity_types():
-    return select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
-
-
-def audit_actions():
-    return select(AuditEvent.action).distinct().order_by(AuditEvent.action)

@@ -6,11 +6,11 @@ from flask import abort, current_app, redirect, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from app.core import bp, notifications, queries
+from app.core import audit, bp, notifications, queries
 from app.core.attachments import clean_file_name, may_open, upload_dir
 from app.core.attachments.pending import PENDING
 from app.core.models import Attachment, Notification
-from app.core.pagination import paginate
+from app.core.pagination import keyset_page
 from app.core.params import text_arg
 from app.core.permissions import public, requires
 from app.core.render import render_page
@@ -84,9 +84,9 @@ def _audit_filters() -> dict:
 @requires("audit.view")
 def audit_log():
     filters = _audit_filters()
-    page = paginate(queries.audit_query(filters))
-    entity_types = db.session.scalars(queries.audit_entity_types()).all()
-    actions = db.session.scalars(queries.audit_actions()).all()
+    page = keyset_page(queries.audit_query(filters), *queries.AUDIT_ORDER)
+    # The menus come from what the code registers, not from the log (a big table).
+    entity_types, actions = sorted(audit.ENTITY_LABELS), sorted(audit.ACTION_SENTENCES)
     return render_page("core/audit.html", "audit_rows", page=page, filters=filters,
                        entity_types=entity_types, actions=actions)
 
@@ -101,7 +101,7 @@ def health():
 @bp.route("/notifications")
 @requires("notifications.view")
 def notifications_page():
-    page = paginate(notifications.recent_for(current_user))
+    page = keyset_page(notifications.recent_for(current_user), *notifications.NOTIFICATION_ORDER)
     return render_page("core/notifications.html", page=page, text_of=notifications.text_of)
 
 

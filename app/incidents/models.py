@@ -89,8 +89,7 @@ class Incident(PublicIdMixin, TimestampMixin, db.Model):
     immediate_action: Mapped[str] = mapped_column(Text, default="")
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
                                                     index=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                    index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     assigned_team: Mapped[str] = mapped_column(String(20), default="")
     due_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
@@ -122,6 +121,8 @@ class Incident(PublicIdMixin, TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_incident_site_status", "site_id", "status"),
         Index("ix_incident_site_created", "site_id", "created_at"),
+        Index("ix_incident_created", "created_at", "id"),  # the list's order (keyset pages)
+        Index("ix_incident_assignee_status", "assignee_id", "status"),  # "assigned to me"
     )
 
     @property
@@ -202,4 +203,5 @@ class ServiceRequest(PublicIdMixin, TimestampMixin, db.Model):
     location = relationship("Location")
     incident = relationship("Incident")
 
-    __table_args__ = (Index("ix_service_request_site_status", "site_id", "status"),)
+    __table_args__ = (Index("ix_service_request_site_status", "site_id", "status"),
+                      Index("ix_service_request_created", "created_at", "id"))

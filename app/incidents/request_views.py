@@ -9,7 +9,7 @@ from app.core import attachments
 from app.core.attachments import attachments_for
 from app.core.forms import apply
 from app.core.idempotency import idempotent
-from app.core.pagination import paginate
+from app.core.pagination import keyset_page
 from app.core.params import text_arg
 from app.core.permissions import public, requires, user_can
 from app.core.render import form_page, render_page
@@ -110,7 +110,7 @@ def requests():
                "channel": text_arg("channel") if text_arg("channel") in CHANNEL_LABELS else "",
                "kind": text_arg("kind") if text_arg("kind") in REQUEST_KINDS else "",
                "search": text_arg("q")}
-    page = paginate(queries.request_list(current_user, **filters))
+    page = keyset_page(queries.request_list(current_user, **filters), *queries.REQUEST_ORDER)
     return render_page("incidents/requests.html", "request_results", page=page,
                        filters=filters, statuses=REQUEST_STATUSES,
                        sites=db.session.scalars(site_queries.visible_sites(current_user)

@@ -5,13 +5,14 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.queries import people_of_my_sites
 from app.core import attachments
 from app.core.attachments import attachments_for
 from app.core.domain import DomainError
 from app.core.forms import PhotoForm, apply
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
-from app.core.pagination import paginate
+from app.core.pagination import keyset_page
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, render_page
@@ -102,13 +103,13 @@ def index():
         "assignee_id": int_arg("assignee"),
         "overdue": text_arg("overdue") == "1",
     }
-    page = paginate(queries.incident_list(current_user, **filters))
+    page = keyset_page(queries.incident_list(current_user, **filters), *queries.INCIDENT_ORDER)
     return render_page("incidents/index.html", "incident_results", page=page, filters=filters,
                        type_options=[(t.id, t.label)
                                      for t in db.session.scalars(queries.all_types())],
                        sites=db.session.execute(site_queries.site_options(current_user)).all(),
                        statuses=STATUSES, severities=SEVERITIES, now=utcnow(),
-                       assignees=db.session.execute(queries.assignees(current_user)).all()
+                       assignees=db.session.execute(people_of_my_sites(current_user)).all()
                        if queries.sees_all_of_site(current_user) else [],
                        sla_flag=service_levels.sla_flag, **LABELS)
 

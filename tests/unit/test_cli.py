@@ -87,3 +87,34 @@ def test_purge_removes_expired_sessions_and_old_keys(app):
     with app.app_context():
         assert db.session.scalar(select(func.count(LoginSession.id))) == 1
         assert db.session.scalar(select(IdempotencyKey.key)) == "new"
+
+
+def test_volume_history_continues_the_references(app, site):
+    """seed-demo --scale N inserts years of incidents directly: the next report's reference
+    follows the last one, and every incident has its timeline."""
+    from datetime import datetime
+
+    from app.core.models import TimelineEvent
+    from app.demo_volume import seed_volume
+    from app.incidents import services
+    from app.incidents.models import Incident, IncidentType
+    from tests.conftest import make_user
+
+    for name, roles in (("staff", ("staff",)), ("technician", ("technician",)),
+                        ("supervisor", ("supervisor",))):
+        make_user(app, username=name, roles=roles, sites=[site])
+    with app.test_request_context():
+        people = {u.username: u for u in db.session.scalars(select(User))}
+        assert seed_volume([db.session.get(Site, site.id)], people, 120) == 120
+        incidents = db.session.scalar(select(func.count(Incident.id)))
+        events = db.session.scalar(select(func.count(TimelineEvent.id)).where(
+            TimelineEvent.entity_type == "incident"))
+        newest = db.session.scalar(select(Incident.reference).order_by(Incident.id.desc()))
+        report = services.report(
+            site=db.session.get(Site, site.id), severity="low", description="After",
+            incident_type=db.session.scalar(select(IncidentType).filter_by(code="other")),
+            occurred_at=datetime(2026, 11, 30, 8), by=people["staff"])
+    assert incidents == 120 and events >= 120
+    year, number = newest.split("-")[1:]
+    if report.reference.split("-")[1] == year:
+        assert int(report.reference.split("-")[2]) == int(number) + 1

@@ -1,5 +1,6 @@
 """Reporting an incident in seconds, triage, handling, timeline, notifications."""
 
+import html
 import re
 from io import BytesIO
 
@@ -344,3 +345,24 @@ def test_dates_out_of_this_century_are_refused_not_500(app, client, login_as, si
     bad_sla = client.post(f"/incidents/sla/{site.id}", data={
         "csrf_token": csrf_from(page), "low_resolve": "sNaN"})
     assert bad_sla.status_code == 422
+
+
+def test_the_list_pages_by_newer_and_older_links(app, client, login_as, site):
+    """Plain links (no JavaScript needed); the count is said; no row repeats across pages."""
+    from app.demo_volume import seed_volume
+
+    user = login_as("supervisor")
+    with app.app_context():
+        people = {name: db.session.get(type(user), user.id)
+                  for name in ("staff", "technician", "supervisor")}
+        seed_volume([db.session.get(type(site), site.id)], people, 30)
+        db.session.commit()
+    first = client.get("/incidents/").text
+    assert "30 incidents" in first and 'rel="prev"' not in first
+    older = html.unescape(re.search(r'href="([^"]+)" rel="next">Older', first).group(1))
+    second = client.get(older).text
+    references = lambda page: set(re.findall(r"INC-\d{4}-\d{6}", page))  # noqa: E731
+    assert len(references(first)) == 25 and len(references(second)) == 5
+    assert not references(first) & references(second) and ">Newer<" in second
+    newer = html.unescape(re.search(r'href="([^"]+)" rel="prev">Newer', second).group(1))
+    assert references(client.get(newer).text) == references(first)
