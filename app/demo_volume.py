@@ -11,10 +11,12 @@ that ids grow with time as they do in real use.
 import random
 import secrets
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import insert, select
 
 from app.actions.models import Action
+from app.core import search
 from app.core.models import Counter, TimelineEvent, new_uuid, utcnow
 from app.extensions import db
 from app.incidents.models import Incident, IncidentType, ServiceRequest
@@ -37,6 +39,14 @@ WHAT = [
     ("other", "Ceiling tile fell in corridor {n}", "{n}号走廊天花板掉落"),
 ]
 SEVERITIES = ["low"] * 4 + ["medium"] * 4 + ["high"] + ["critical"]
+# What people add: the asset's tag and a few words, so that the words of the history are as
+# varied as real ones (the planner's statistics of the search index depend on it).
+ASSET_PREFIXES = ["AHU", "P", "FCU", "CH", "LIFT", "ESC", "DB", "FD", "CCTV", "BMS"]
+DETAIL_WORDS = ("noise vibration smell smoke alarm tripped rusty cracked loose missing wet "
+                "flooded blocked jammed overheating flickering dripping broken torn stained "
+                "slippery unlocked damaged warning sensor valve filter belt motor bearing "
+                "gasket fuse breaker cable socket switch panel duct drain gutter roof glass "
+                "handle hinge latch tile carpet paint sealant ceiling column ramp barrier").split()
 
 
 def seed_volume(sites, people: dict, incidents: int, *, now: datetime | None = None,
@@ -110,6 +120,8 @@ def _insert_chunk(context: _Context, moments: list, now: datetime) -> None:
             requests.append(_request_row(context, incident_id, row))
         if row["status"] == "closed" and row["severity"] in ("high", "critical"):
             actions.append(_action_row(context, incident_id, row))
+    search.index_rows(Incident, [(key, SimpleNamespace(**row))
+                                 for key, row in zip(ids, incidents, strict=True)])
     db.session.execute(insert(TimelineEvent), events)
     if requests:
         db.session.execute(insert(ServiceRequest), requests)
@@ -125,7 +137,7 @@ def _incident_row(context: _Context, moment: datetime, now: datetime) -> dict:
     status = "closed" if age > timedelta(days=30) else rng.choice(
         ["reported", "acknowledged", "in_progress", "resolved", "closed"])
     n = rng.randint(1, 12)
-    description = (english if rng.random() < 0.5 else chinese).format(n=n)
+    description = (english if rng.random() < 0.5 else chinese).format(n=n) + _detail(rng)
     resolved = moment + timedelta(hours=rng.randint(1, 72))
     return {
         "reference": context.references.take("INC", moment.year), "public_id": new_uuid(),
@@ -146,6 +158,11 @@ def _incident_row(context: _Context, moment: datetime, now: datetime) -> dict:
         "ack_breach_notified": False, "resolve_breach_notified": False,
         "created_at": moment, "updated_at": moment,
     }
+
+
+def _detail(rng) -> str:
+    tag = f"{rng.choice(ASSET_PREFIXES)}-{rng.randint(1, 120):03d}"
+    return f" ({tag}; {' '.join(rng.sample(DETAIL_WORDS, rng.randint(1, 3)))})"
 
 
 def _timeline_rows(context: _Context, incident_id: int, row: dict) -> list[dict]:

@@ -74,14 +74,15 @@ class Order:
 
     columns: tuple
     descending: bool
+    read_key: object = None  # row -> key values, when they are not its attributes
 
     @classmethod
-    def of(cls, *clauses) -> "Order":
+    def of(cls, *clauses, key_of=None) -> "Order":
         descending = {isinstance(c, UnaryExpression) and c.modifier is desc_op for c in clauses}
         if len(descending) != 1:
             raise ValueError("a keyset order runs one way")
         columns = tuple(c.element if isinstance(c, UnaryExpression) else c for c in clauses)
-        return cls(columns, descending.pop())
+        return cls(columns, descending.pop(), key_of)
 
     def clauses(self, reverse: bool = False) -> list:
         down = self.descending != reverse
@@ -93,14 +94,17 @@ class Order:
         return key < cursor if self.descending != reverse else key > cursor
 
     def key_of(self, item) -> tuple:
+        if self.read_key is not None:
+            return tuple(self.read_key(item))
         return tuple(getattr(item, column.key) for column in self.columns)
 
 
-def keyset_page(statement, *order_by, per_page: int | None = None) -> KeysetPage:
+def keyset_page(statement, *order_by, per_page: int | None = None, key_of=None) -> KeysetPage:
     """A page of `statement` in `order_by` (for example `Incident.created_at.desc(),
     Incident.id.desc()`) after the row named by ?older= (or before ?newer=); a cursor that
-    does not parse, or names no row, gives the first page."""
-    order, per_page = Order.of(*order_by), _per_page(per_page)
+    does not parse, or names no row, gives the first page. `key_of(row)` reads a row's key
+    when the order's columns are not the row's attributes (a search index's key)."""
+    order, per_page = Order.of(*order_by, key_of=key_of), _per_page(per_page)
     statement = statement.order_by(None)
     direction, values = _cursor(order)
     items, more = _rows(statement, order, per_page, direction, values)

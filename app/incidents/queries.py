@@ -9,6 +9,7 @@ from app.auth.queries import users_of_site
 from app.core.db import for_change
 from app.core.models import utcnow
 from app.core.scoping import scope
+from app.core.search import few_matches, match_order, search_in, unindexed
 from app.extensions import db
 from app.incidents.models import OPEN_STATUSES, Incident, IncidentType, ServiceRequest
 
@@ -30,16 +31,26 @@ def visible(statement, user):
 INCIDENT_ORDER = (Incident.created_at.desc(), Incident.id.desc())
 
 
+def incident_order(search: str = "") -> tuple[tuple, object]:
+    """The list's order and how to read a row's key: newest first. A search on SQLite: the
+    newest match first, in the order its full-text index reads them (by id). A search on
+    PostgreSQL with few matches: newest first, sorted (core.search.few_matches)."""
+    if search and (key := match_order("fts_incident")) is not None:
+        return (key.desc(),), lambda incident: (incident.id,)
+    if search and few_matches("fts_incident", search):
+        return ((unindexed(Incident.created_at).desc(), Incident.id.desc()),
+                lambda incident: (incident.created_at, incident.id))
+    return INCIDENT_ORDER, None
+
+
 def incident_list(user, *, search="", status="", type_id=None, severity="", site_id=None,
                   assignee_id=None, overdue=False, location_id=None):
     statement = (select(Incident)
                  .options(joinedload(Incident.site), joinedload(Incident.location),
                           joinedload(Incident.assignee))
                  .order_by(*INCIDENT_ORDER))
-    if search:
-        pattern = f"%{search}%"
-        statement = statement.where(or_(Incident.reference.ilike(pattern),
-                                        Incident.description.ilike(pattern)))
+    if search:  # the full-text index (core.search): words, references, Chinese words
+        statement = search_in(statement, Incident.id, "fts_incident", search)
     if status == "open":
         statement = statement.where(Incident.status.in_(OPEN_STATUSES))
     elif status:

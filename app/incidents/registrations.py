@@ -5,14 +5,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.actions import sources
+from app.core.search import searchable
 from app.core.timeline import register_sentence
 from app.core.urls import path_for
 from app.incidents import queries
+from app.incidents.models import Incident
 
 sources.register(
     "incident", _l("Incident"),
     load=lambda user, incident_id: queries.get_incident(user, incident_id),
     url=lambda incident_id: path_for("incidents.detail", incident_id=incident_id))
+
+
+def incident_text(incident) -> tuple:
+    """What an incident is found by: its reference and the words people wrote on it."""
+    return (incident.reference, incident.description, incident.category,
+            incident.resolution or "", incident.root_cause or "")
+
+
+searchable(Incident, "fts_incident", incident_text)
 
 
 def _breached(event, _labels):

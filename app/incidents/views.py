@@ -103,7 +103,8 @@ def index():
         "assignee_id": int_arg("assignee"),
         "overdue": text_arg("overdue") == "1",
     }
-    page = keyset_page(queries.incident_list(current_user, **filters), *queries.INCIDENT_ORDER)
+    order, key_of = queries.incident_order(filters["search"])
+    page = keyset_page(queries.incident_list(current_user, **filters), *order, key_of=key_of)
     return render_page("incidents/index.html", "incident_results", page=page, filters=filters,
                        type_options=[(t.id, t.label)
                                      for t in db.session.scalars(queries.all_types())],

@@ -6,6 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from app.core.search import include_name
 from app.extensions import db
 
 # Some tests read the schema or the database through connections of their own.
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.committed
 
 def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": include_name})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -1,0 +1,204 @@
+"""Full-text search through the database's own index: SQLite FTS5, PostgreSQL tsvector + GIN.
+
+One index table per searchable kind (`fts_incident`), keyed by the record's id, holding its
+words as one text: lower-cased, and every Chinese (CJK) character a word of its own. Neither
+FTS5's tokenizers nor PostgreSQL's parsers split Chinese into words (unicode61 takes a run of
+Chinese as one token; the trigram tokenizer needs three characters), so a two-character word such
+as 漏水 is searched as the phrase "漏 水": the two characters next to each other. A reference
+(INC-2026-000123) is the phrase "inc 2026 000123". English words are matched by their stem
+(FTS5's porter tokenizer, PostgreSQL's english configuration): "leak" finds "leaking". Both
+databases index and match the same words.
+
+The index is kept in step with the records in the same transaction, by mapper events: a
+record registered with `searchable(Model, table, text)` is indexed when inserted or updated and
+dropped when deleted, whichever service wrote it. Rows inserted in bulk (demo volumes) are
+indexed with `index_rows`.
+"""
+
+import re
+import unicodedata
+from functools import cache
+
+from flask import g
+from sqlalchemy import (
+    Integer,
+    Text,
+    column,
+    event,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    type_coerce,
+)
+
+from app.extensions import db
+
+# Han (with extensions and compatibility), kana, hangul: each character is a word.
+CJK = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                 r"\uf900-\ufaff\U00020000-\U0002fa1f]")
+WORD = re.compile(r"\w+")
+MAX_QUERY_WORDS = 16
+FEW = 1000  # matches a PostgreSQL search sorts, rather than walk the list's order
+
+_TABLES: dict[type, tuple[str, object]] = {}
+
+
+def is_index_table(name: str) -> bool:
+    """The index tables (and FTS5's own tables behind them) are made by migrations, outside
+    the models: autogenerate and the models-and-migrations test leave them alone."""
+    return name.startswith("fts_")
+
+
+def include_name(name, type_, _parent_names) -> bool:
+    return not (type_ == "table" and is_index_table(name or ""))
+
+
+def words(text_: str) -> list[str]:
+    """The words of a text as the index holds them."""
+    text_ = unicodedata.normalize("NFKC", text_ or "").lower()
+    return WORD.findall(CJK.sub(lambda m: f" {m.group(0)} ", text_))
+
+
+def document(*parts: str) -> str:
+    return " ".join(word for part in parts for word in words(part))
+
+
+def _phrases(query: str) -> list[list[str]]:
+    """Each whitespace-separated part of a query: the words that must stand together."""
+    phrases, budget = [], MAX_QUERY_WORDS
+    for part in (query or "").split():
+        tokens = words(part)[:budget]
+        budget -= len(tokens)
+        if tokens:
+            phrases.append(tokens)
+    return phrases
+
+
+def _fts5_query(phrases) -> str:
+    # Tokens are \w+ only: quoting them needs no escaping.
+    return " AND ".join(f'"{" ".join(tokens)}"' for tokens in phrases)
+
+
+def _tsquery(phrases) -> str:
+    return " & ".join("(" + " <-> ".join(tokens) + ")" for tokens in phrases)
+
+
+def index_key(index_table: str):
+    """The index's key column (the record's id), to join on."""
+    name = "id" if db.engine.dialect.name == "postgresql" else "rowid"
+    return _index(index_table, name).c[name]
+
+
+def match_order(index_table: str):
+    """The order of a search on SQLite, newest match first: the index's key. FTS5 cannot
+    tell the planner how many rows match, but it reads its matches in key order, so a page
+    stops after a page of rows instead of sorting every match. None on PostgreSQL (see
+    `few_matches`)."""
+    return None if db.engine.dialect.name == "postgresql" else index_key(index_table)
+
+
+def few_matches(index_table: str, query: str, few: int = FEW) -> bool:
+    """PostgreSQL: whether `query` matches at most `few` records (counted through the GIN
+    index, a few ms). Its planner cannot tell: it guesses 0.5 % of the rows for a word it has
+    no statistics of, and then walks the list's order testing every row (200 ms at 200,000
+    incidents for a word that matches nothing). Many matches: walking the list's order finds a
+    page at once. Few: the list must sort them (`unindexed`)."""
+    phrases = _phrases(query)
+    if not phrases:
+        return True
+    known = g.setdefault("few_matches", {})  # asked twice a page: counted once
+    if (index_table, query) not in known:
+        _plan_each_search_for_its_words()
+        key = index_key(index_table)
+        matching = select(key).where(_pg_match(key.table, phrases)).limit(few + 1).subquery()
+        known[index_table, query] = db.session.scalar(
+            select(func.count()).select_from(matching)) <= few
+    return known[index_table, query]
+
+
+def unindexed(column_):
+    """`column_` as an expression no index serves (PostgreSQL): the planner must find the few
+    matches of a search through the GIN index and sort them."""
+    return type_coerce(column_ + literal_column("interval '0 seconds'"), column_.type)
+
+
+@cache
+def _index(index_table: str, key: str):
+    # One object per table: the join and the order must name the same FROM.
+    return table(index_table, column(key, Integer), column("body", Text),
+                 column("words", Text))
+
+
+def search_in(statement, key_column, index_table: str, query: str):
+    """`statement` limited to the records whose text matches every part of `query`, joined to
+    the index on `key_column` (a query of punctuation only matches nothing)."""
+    phrases = _phrases(query)
+    if not phrases:
+        return statement.where(false())
+    key = index_key(index_table)
+    if db.engine.dialect.name == "postgresql":
+        _plan_each_search_for_its_words()
+        matches = _pg_match(key.table, phrases)
+    else:
+        matches = key.table.c.body.op("MATCH")(_fts5_query(phrases))
+    return statement.join(key.table, key == key_column).where(matches)
+
+
+def _pg_match(index, phrases):
+    return index.c.words.op("@@")(func.to_tsquery(literal_column("'english'"),
+                                                  _tsquery(phrases)))
+
+
+def _plan_each_search_for_its_words() -> None:
+    """PostgreSQL, for the rest of this (read) transaction: once psycopg prepares a statement
+    (its fifth run) the server may reuse a generic plan, made without the words, for every
+    search; how rare the words are decides the right plan (150 ms instead of 2)."""
+    db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+# --- keeping the index in step ------------------------------------------------------------------
+
+def searchable(model, index_table: str, text_of) -> None:
+    """Index `model`'s rows in `index_table`: `text_of(record)` gives the texts searched."""
+    _TABLES[model] = (index_table, text_of)
+    event.listen(model, "after_insert", _write)
+    event.listen(model, "after_update", _write)
+    event.listen(model, "after_delete", _drop)
+
+
+def _write(_mapper, connection, record) -> None:
+    index_table, text_of = _TABLES[type(record)]
+    _put(connection, index_table, [(record.id, document(*text_of(record)))])
+
+
+def _drop(_mapper, connection, record) -> None:
+    index_table, _text_of = _TABLES[type(record)]
+    key = "id" if connection.dialect.name == "postgresql" else "rowid"
+    connection.execute(text(f"DELETE FROM {index_table} WHERE {key} = :id"),  # noqa: S608
+                       {"id": record.id})
+
+
+def _put(connection, index_table: str, rows: list[tuple[int, str]]) -> None:
+    params = [{"id": key, "body": body} for key, body in rows]
+    if not params:
+        return
+    # Table names come from code (searchable), never from a request.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(
+            f"INSERT INTO {index_table} (id, body) VALUES (:id, :body) "  # noqa: S608
+            "ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body"), params)
+        return
+    connection.execute(text(f"DELETE FROM {index_table} WHERE rowid = :id"),  # noqa: S608
+                       [{"id": p["id"]} for p in params])
+    connection.execute(text(
+        f"INSERT INTO {index_table} (rowid, body) VALUES (:id, :body)"), params)  # noqa: S608
+
+
+def index_rows(model, rows) -> None:
+    """Index records inserted without the ORM: `rows` are (id, record-like object)."""
+    index_table, text_of = _TABLES[model]
+    _put(db.session.connection(), index_table,
+         [(key, document(*text_of(record))) for key, record in rows])
