@@ -45,7 +45,8 @@ class Action(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
         Index("ix_action_site_status", "site_id", "status"),
         Index("ix_action_source", "source_type", "source_id"),
         Index("ix_action_due", "due_date", "id"),  # the list's order (keyset pages)
-        Index("ix_action_owner_status", "owner_id", "status"),  # "my open actions"
+        Index("ix_action_owner_status", "owner_id", "status", "due_date"),  # "mine, overdue"
+        Index("ix_action_status_due", "status", "due_date"),  # the open ones, soonest first
     )
 
     @property

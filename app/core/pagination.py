@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, literal_column, select, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import desc_op
 
@@ -136,7 +136,10 @@ def _rows(statement, order: Order, per_page: int, direction, values) -> tuple[li
 
 def capped_count(statement, cap: int = COUNT_CAP) -> int:
     """How many rows `statement` matches, counted no further than cap + 1."""
-    limited = statement.order_by(None).limit(cap + 1).subquery()
+    # Only the rows' existence: no columns, no eager-loaded joins.
+    limited = (statement.order_by(None)
+               .with_only_columns(literal_column("1"), maintain_column_froms=True)
+               .limit(cap + 1).subquery())
     return db.session.scalar(select(func.count()).select_from(limited)) or 0
 
 

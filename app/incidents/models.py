@@ -123,6 +123,7 @@ class Incident(PublicIdMixin, TimestampMixin, db.Model):
         Index("ix_incident_site_created", "site_id", "created_at"),
         Index("ix_incident_created", "created_at", "id"),  # the list's order (keyset pages)
         Index("ix_incident_assignee_status", "assignee_id", "status"),  # "assigned to me"
+        Index("ix_incident_status", "status"),  # open incidents of every site (admins)
     )
 
     @property
