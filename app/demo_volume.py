@@ -23,6 +23,9 @@ from app.incidents.models import Incident, IncidentType, ServiceRequest
 from app.sites.models import Location
 
 INCIDENTS_PER_SCALE = 2000
+# Text columns a bulk row may leave out: blank, as the models' defaults make them.
+BLANK_TEXT = dict.fromkeys(("where_text", "contact_name", "public_note", "description",
+                            "verification_note", "source_reference"), "")
 CHUNK = 5000
 YEARS_OF_HISTORY = 3
 
@@ -123,10 +126,12 @@ def _insert_chunk(context: _Context, moments: list, now: datetime) -> None:
     search.index_rows(Incident, [(key, SimpleNamespace(**row))
                                  for key, row in zip(ids, incidents, strict=True)])
     db.session.execute(insert(TimelineEvent), events)
-    if requests:
-        db.session.execute(insert(ServiceRequest), requests)
-    if actions:
-        db.session.execute(insert(Action), actions)
+    for model, rows in ((ServiceRequest, requests), (Action, actions)):
+        if rows:
+            keys = db.session.scalars(insert(model).returning(
+                model.id, sort_by_parameter_order=True), rows)
+            search.index_rows(model, [(key, SimpleNamespace(**{**BLANK_TEXT, **row}))
+                                      for key, row in zip(keys, rows, strict=True)])
 
 
 def _incident_row(context: _Context, moment: datetime, now: datetime) -> dict:

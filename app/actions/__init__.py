@@ -8,4 +8,4 @@ from app.core.audit import label_entity
 bp = Blueprint("actions", __name__)
 label_entity("action", _l("action"))
 
-from app.actions import sections, views  # noqa: E402,F401
+from app.actions import registrations, sections, views  # noqa: E402,F401

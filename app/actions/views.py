@@ -41,8 +41,9 @@ def index():
         "overdue": text_arg("overdue") == "1",
         "search": text_arg("q"),
     }
-    page = keyset_page(queries.action_list(current_user, today=_today(), **filters),
-                       *queries.ACTION_ORDER)
+    order, key_of = queries.action_order(filters["status"], filters["search"])
+    page = keyset_page(queries.action_list(current_user, today=_today(), **filters), *order,
+                       key_of=key_of)
     owners = db.session.execute(people_of_my_sites(current_user)).all() if manager else []
     return render_page("actions/index.html", "action_results", page=page, filters=filters,
                        manager=manager, today=_today(), statuses=STATUSES, owners=owners,

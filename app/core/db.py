@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import DateTime, event, literal_column, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,17 @@ def rollback() -> None:
         Path(path).unlink(missing_ok=True)
         Path(f"{path}{PARTIAL}").unlink(missing_ok=True)
     written_files().clear()
+
+
+def unindexed(column):
+    """`column` as an expression no index serves, to order a list by: the planner then finds
+    the few rows a selective filter leaves through that filter's index and sorts them, rather
+    than walk the order's index through every row testing each (SQLite: unary +; PostgreSQL:
+    adding nothing)."""
+    if db.engine.dialect.name == "postgresql":
+        zero = "interval '0 seconds'" if isinstance(column.type, DateTime) else "0"
+        return type_coerce(column + literal_column(zero), column.type)
+    return type_coerce(literal_column(f'+"{column.table.name}"."{column.name}"'), column.type)
 
 
 def for_change(statement):

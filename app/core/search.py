@@ -31,9 +31,10 @@ from sqlalchemy import (
     select,
     table,
     text,
-    type_coerce,
 )
+from sqlalchemy.sql.operators import desc_op
 
+from app.core.db import unindexed
 from app.extensions import db
 
 # Han (with extensions and compatibility), kana, hangul: each character is a word.
@@ -119,10 +120,22 @@ def few_matches(index_table: str, query: str, few: int = FEW) -> bool:
     return known[index_table, query]
 
 
-def unindexed(column_):
-    """`column_` as an expression no index serves (PostgreSQL): the planner must find the few
-    matches of a search through the GIN index and sort them."""
-    return type_coerce(column_ + literal_column("interval '0 seconds'"), column_.type)
+def list_order(index_table: str, query: str, default: tuple) -> tuple[tuple, object]:
+    """A list's keyset order and how to read a row's key (core.pagination.keyset_page):
+    `default` (for example `(Incident.created_at.desc(), Incident.id.desc())`) unless the list
+    is searched. Searched on SQLite: the newest match first, in the order FTS5 reads them (by
+    id). On PostgreSQL with few matches: `default`, sorted (`few_matches`)."""
+    if not query:
+        return default, None
+    if (key := match_order(index_table)) is not None:
+        return (key.desc(),), lambda row: (row.id,)
+    if few_matches(index_table, query):
+        first, rest = default[0], default[1:]
+        sorted_first = unindexed(first.element)
+        sorted_first = sorted_first.desc() if first.modifier is desc_op else sorted_first.asc()
+        return (sorted_first, *rest), lambda row: tuple(
+            getattr(row, clause.element.key) for clause in default)
+    return default, None
 
 
 @cache

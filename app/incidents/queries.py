@@ -9,7 +9,7 @@ from app.auth.queries import users_of_site
 from app.core.db import for_change
 from app.core.models import utcnow
 from app.core.scoping import scope
-from app.core.search import few_matches, match_order, search_in, unindexed
+from app.core.search import list_order, search_in
 from app.extensions import db
 from app.incidents.models import OPEN_STATUSES, Incident, IncidentType, ServiceRequest
 
@@ -32,15 +32,12 @@ INCIDENT_ORDER = (Incident.created_at.desc(), Incident.id.desc())
 
 
 def incident_order(search: str = "") -> tuple[tuple, object]:
-    """The list's order and how to read a row's key: newest first. A search on SQLite: the
-    newest match first, in the order its full-text index reads them (by id). A search on
-    PostgreSQL with few matches: newest first, sorted (core.search.few_matches)."""
-    if search and (key := match_order("fts_incident")) is not None:
-        return (key.desc(),), lambda incident: (incident.id,)
-    if search and few_matches("fts_incident", search):
-        return ((unindexed(Incident.created_at).desc(), Incident.id.desc()),
-                lambda incident: (incident.created_at, incident.id))
-    return INCIDENT_ORDER, None
+    """The list's order (newest first) and how to read a row's key, searched or not."""
+    return list_order("fts_incident", search, INCIDENT_ORDER)
+
+
+def request_order(search: str = "") -> tuple[tuple, object]:
+    return list_order("fts_service_request", search, REQUEST_ORDER)
 
 
 def incident_list(user, *, search="", status="", type_id=None, severity="", site_id=None,
@@ -102,10 +99,8 @@ def request_list(user, *, status="", channel="", kind="", search=""):
         statement = statement.where(ServiceRequest.channel == channel)
     if kind:
         statement = statement.where(ServiceRequest.kind == kind)
-    if search:
-        pattern = f"%{search}%"
-        statement = statement.where(or_(ServiceRequest.reference.ilike(pattern),
-                                        ServiceRequest.description.ilike(pattern)))
+    if search:  # the full-text index (core.search)
+        statement = search_in(statement, ServiceRequest.id, "fts_service_request", search)
     return scope(statement, user, ServiceRequest.site_id)
 
 

@@ -9,7 +9,7 @@ from app.core.search import searchable
 from app.core.timeline import register_sentence
 from app.core.urls import path_for
 from app.incidents import queries
-from app.incidents.models import Incident
+from app.incidents.models import Incident, ServiceRequest
 
 sources.register(
     "incident", _l("Incident"),
@@ -24,6 +24,15 @@ def incident_text(incident) -> tuple:
 
 
 searchable(Incident, "fts_incident", incident_text)
+
+
+def request_text(request_) -> tuple:
+    """What a customer request is found by: its reference, what the customer wrote, who."""
+    return (request_.reference, request_.description, request_.where_text or "",
+            request_.contact_name or "", request_.public_note or "")
+
+
+searchable(ServiceRequest, "fts_service_request", request_text)
 
 
 def _breached(event, _labels):

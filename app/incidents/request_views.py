@@ -110,7 +110,8 @@ def requests():
                "channel": text_arg("channel") if text_arg("channel") in CHANNEL_LABELS else "",
                "kind": text_arg("kind") if text_arg("kind") in REQUEST_KINDS else "",
                "search": text_arg("q")}
-    page = keyset_page(queries.request_list(current_user, **filters), *queries.REQUEST_ORDER)
+    order, key_of = queries.request_order(filters["search"])
+    page = keyset_page(queries.request_list(current_user, **filters), *order, key_of=key_of)
     return render_page("incidents/requests.html", "request_results", page=page,
                        filters=filters, statuses=REQUEST_STATUSES,
                        sites=db.session.scalars(site_queries.visible_sites(current_user)

@@ -79,3 +79,25 @@ def test_search_stays_inside_the_users_sites(app, reporter, site):
     _report(site.id, reporter, "Leaking valve in plant room")
     db.session.flush()
     assert _found(db.session.get(User, outsider.id), "valve") == []
+
+
+def test_requests_and_actions_are_searched_too(reporter, site):
+    from app.actions import services as action_services
+    from app.actions.queries import action_list
+    from app.incidents import customer_requests
+    from app.incidents.queries import request_list
+
+    request_, _token = customer_requests.submit_request(
+        site=db.session.get(Site, site.id), kind="complaint", channel="web",
+        description="空调漏水 in room 12", contact_name="Mei")
+    action = action_services.raise_action(
+        None, site_id=site.id, title="Replace the leaking condensate pump", owner=reporter,
+        due_date=datetime(2026, 12, 20).date(), by=reporter)
+    db.session.flush()
+    found = lambda statement: [row.id for row in db.session.scalars(statement)]  # noqa: E731
+    assert found(request_list(reporter, search="漏水")) == [request_.id]
+    assert found(request_list(reporter, search=request_.reference)) == [request_.id]
+    assert found(request_list(reporter, search="mei")) == [request_.id]
+    assert found(action_list(reporter, search="leak pump")) == [action.id]
+    assert found(action_list(reporter, search=action.reference)) == [action.id]
+    assert found(action_list(reporter, search="漏水")) == []
