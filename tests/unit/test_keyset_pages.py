@@ -116,13 +116,23 @@ def test_an_order_runs_one_way():
 
 def _plan(statement) -> str:
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
-    rows = db.session.execute(db.text("EXPLAIN QUERY PLAN " + str(compiled))).all()
+    explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    rows = db.session.execute(db.text(explain + str(compiled))).all()
     return " | ".join(row[-1] for row in rows)
+
+
+def _sorts(plan: str, dialect: str) -> bool:
+    if dialect == "sqlite":
+        return "TEMP B-TREE FOR ORDER BY" in plan
+    return any(step.strip().lstrip("-> ").startswith(("Sort ", "Incremental Sort"))
+               for step in plan.split(" | "))
 
 
 def test_each_long_list_reads_its_order_from_an_index(app, site):
     """With a few thousand incidents and the planner's statistics (ANALYZE), the first page of
-    each list is read through the index of its order: no sort of every matching row."""
+    each list is read through the index of its order: no sort of every matching row. On
+    PostgreSQL (which may rightly sort a few thousand rows) with sorting priced out: an index
+    must serve the order."""
     from app.actions.queries import ACTION_ORDER, action_list
     from app.auth.models import User
     from app.core.queries import AUDIT_ORDER, audit_query
@@ -135,12 +145,13 @@ def test_each_long_list_reads_its_order_from_an_index(app, site):
                             ("staff", ("staff",)), ("inspector", ("inspector",))):
         make_user(app, username=username, roles=roles, sites=[site, other])
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's plan; PostgreSQL plans from its own statistics")
+        dialect = db.engine.dialect.name
         people = {u.username: u for u in db.session.scalars(select(User))}
         seed_volume([db.session.get(Site, site.id), db.session.get(Site, other.id)], people,
                     3000)
         db.session.execute(db.text("ANALYZE"))
+        if dialect == "postgresql":
+            db.session.execute(db.text("SET LOCAL enable_sort = off"))
         supervisor = people["supervisor"]
         lists = {
             "incidents": (incident_list(supervisor), INCIDENT_ORDER, "ix_incident_created"),
@@ -153,7 +164,7 @@ def test_each_long_list_reads_its_order_from_an_index(app, site):
         }
         for name, (statement, order, index) in lists.items():
             plan = _plan(statement.order_by(None).order_by(*order).limit(26))
-            assert index in plan and "TEMP B-TREE FOR ORDER BY" not in plan, (name, plan)
+            assert index in plan and not _sorts(plan, dialect), (name, plan)
 
 
 def make_site_pair(app, site):
