@@ -11,7 +11,6 @@ that ids grow with time as they do in real use.
 import random
 import secrets
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 
 from sqlalchemy import insert, select
 
@@ -23,9 +22,6 @@ from app.incidents.models import Incident, IncidentType, ServiceRequest
 from app.sites.models import Location
 
 INCIDENTS_PER_SCALE = 2000
-# Text columns a bulk row may leave out: blank, as the models' defaults make them.
-BLANK_TEXT = dict.fromkeys(("where_text", "contact_name", "public_note", "description",
-                            "verification_note", "source_reference"), "")
 CHUNK = 5000
 YEARS_OF_HISTORY = 3
 
@@ -59,7 +55,7 @@ def seed_volume(sites, people: dict, incidents: int, *, now: datetime | None = N
     now = now or utcnow()
     start = now - timedelta(days=365 * YEARS_OF_HISTORY)
     step = (now - start) / max(incidents, 1)
-    context = _Context(db, sites, people, rng)
+    context = _Context(sites, people, rng)
     made = 0
     while made < incidents:
         size = min(CHUNK, incidents - made)
@@ -98,12 +94,12 @@ class _References:
 class _Context:
     """What every chunk draws from: sites, their locations, types, people."""
 
-    def __init__(self, database, sites, people, rng):
+    def __init__(self, sites, people, rng):
         self.rng = rng
         self.sites = list(sites)
-        self.locations = {site.id: list(database.session.scalars(
+        self.locations = {site.id: list(db.session.scalars(
             select(Location.id).where(Location.site_id == site.id))) for site in self.sites}
-        self.types = {row.code: row.id for row in database.session.execute(
+        self.types = {row.code: row.id for row in db.session.execute(
             select(IncidentType.code, IncidentType.id))}
         self.reporters = [people[name].id for name in ("staff", "inspector", "technician")
                           if name in people]
@@ -123,15 +119,13 @@ def _insert_chunk(context: _Context, moments: list, now: datetime) -> None:
             requests.append(_request_row(context, incident_id, row))
         if row["status"] == "closed" and row["severity"] in ("high", "critical"):
             actions.append(_action_row(context, incident_id, row))
-    search.index_rows(Incident, [(key, SimpleNamespace(**row))
-                                 for key, row in zip(ids, incidents, strict=True)])
+    search.index_rows(Incident, zip(ids, incidents, strict=True))
     db.session.execute(insert(TimelineEvent), events)
     for model, rows in ((ServiceRequest, requests), (Action, actions)):
         if rows:
             keys = db.session.scalars(insert(model).returning(
                 model.id, sort_by_parameter_order=True), rows)
-            search.index_rows(model, [(key, SimpleNamespace(**{**BLANK_TEXT, **row}))
-                                      for key, row in zip(keys, rows, strict=True)])
+            search.index_rows(model, zip(keys, rows, strict=True))
 
 
 def _incident_row(context: _Context, moment: datetime, now: datetime) -> dict:

@@ -3,11 +3,6 @@
 from app.actions.models import Action
 from app.core.search import searchable
 
-
-def action_text(action) -> tuple:
-    """Its reference, what must be done, what it was raised from, what the check found."""
-    return (action.reference, action.title, action.description or "",
-            action.source_reference or "", action.verification_note or "")
-
-
-searchable(Action, "fts_action", action_text)
+# Its reference, what must be done, what it was raised from, what the check found.
+searchable(Action, "fts_action",
+           ("reference", "title", "description", "source_reference", "verification_note"))

@@ -64,7 +64,7 @@ class KeysetPage:
     items: list
     older: str | None  # cursor of the next page down the list (None: this is the last)
     newer: str | None  # cursor of the page before (None: this is the first)
-    count: int  # matching rows, counted up to COUNT_CAP + 1
+    count: int  # matching rows, COUNT_CAP at most
     capped: bool  # there are more than COUNT_CAP
 
 

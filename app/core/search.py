@@ -10,8 +10,9 @@ as 漏水 is searched as the phrase "漏 水": the two characters next to each o
 databases index and match the same words.
 
 The index is kept in step with the records in the same transaction, by mapper events: a
-record registered with `searchable(Model, table, text)` is indexed when inserted or updated and
-dropped when deleted, whichever service wrote it. Rows inserted in bulk (demo volumes) are
+record registered with `searchable(Model, table, fields)` is indexed when inserted or updated and
+dropped when deleted, whichever service wrote it (an update only when a searched field
+changed). Rows inserted in bulk (demo volumes) are
 indexed with `index_rows`.
 """
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     event,
     false,
     func,
+    inspect,
     literal_column,
     select,
     table,
@@ -47,14 +49,10 @@ FEW = 1000  # matches a PostgreSQL search sorts, rather than walk the list's ord
 _TABLES: dict[type, tuple[str, object]] = {}
 
 
-def is_index_table(name: str) -> bool:
+def include_name(name, type_, _parent_names) -> bool:
     """The index tables (and FTS5's own tables behind them) are made by migrations, outside
     the models: autogenerate and the models-and-migrations test leave them alone."""
-    return name.startswith("fts_")
-
-
-def include_name(name, type_, _parent_names) -> bool:
-    return not (type_ == "table" and is_index_table(name or ""))
+    return not (type_ == "table" and (name or "").startswith("fts_"))
 
 
 def words(text_: str) -> list[str]:
@@ -93,14 +91,6 @@ def index_key(index_table: str):
     return _index(index_table, name).c[name]
 
 
-def match_order(index_table: str):
-    """The order of a search on SQLite, newest match first: the index's key. FTS5 cannot
-    tell the planner how many rows match, but it reads its matches in key order, so a page
-    stops after a page of rows instead of sorting every match. None on PostgreSQL (see
-    `few_matches`)."""
-    return None if db.engine.dialect.name == "postgresql" else index_key(index_table)
-
-
 def few_matches(index_table: str, query: str, few: int = FEW) -> bool:
     """PostgreSQL: whether `query` matches at most `few` records (counted through the GIN
     index, a few ms). Its planner cannot tell: it guesses 0.5 % of the rows for a word it has
@@ -124,11 +114,13 @@ def list_order(index_table: str, query: str, default: tuple) -> tuple[tuple, obj
     """A list's keyset order and how to read a row's key (core.pagination.keyset_page):
     `default` (for example `(Incident.created_at.desc(), Incident.id.desc())`) unless the list
     is searched. Searched on SQLite: the newest match first, in the order FTS5 reads them (by
-    id). On PostgreSQL with few matches: `default`, sorted (`few_matches`)."""
+    id): FTS5 cannot tell the planner how many rows match, but reading in key order a page
+    stops after a page of rows instead of sorting every match. On PostgreSQL with few
+    matches: `default`, sorted (`few_matches`)."""
     if not query:
         return default, None
-    if (key := match_order(index_table)) is not None:
-        return (key.desc(),), lambda row: (row.id,)
+    if db.engine.dialect.name == "sqlite":
+        return (index_key(index_table).desc(),), lambda row: (row.id,)
     if few_matches(index_table, query):
         first, rest = default[0], default[1:]
         sorted_first = unindexed(first.element)
@@ -174,21 +166,34 @@ def _plan_each_search_for_its_words() -> None:
 
 # --- keeping the index in step ------------------------------------------------------------------
 
-def searchable(model, index_table: str, text_of) -> None:
-    """Index `model`'s rows in `index_table`: `text_of(record)` gives the texts searched."""
-    _TABLES[model] = (index_table, text_of)
+def searchable(model, index_table: str, fields: tuple[str, ...]) -> None:
+    """Index `model`'s rows in `index_table` by the text of its `fields`."""
+    _TABLES[model] = (index_table, fields)
     event.listen(model, "after_insert", _write)
-    event.listen(model, "after_update", _write)
+    event.listen(model, "after_update", _write_if_changed)
     event.listen(model, "after_delete", _drop)
 
 
+def _text_of(record, fields) -> str:
+    get = record.get if isinstance(record, dict) else lambda name: getattr(record, name)
+    return document(*(get(name) or "" for name in fields))
+
+
 def _write(_mapper, connection, record) -> None:
-    index_table, text_of = _TABLES[type(record)]
-    _put(connection, index_table, [(record.id, document(*text_of(record)))])
+    index_table, fields = _TABLES[type(record)]
+    _put(connection, index_table, [(record.id, _text_of(record, fields))])
+
+
+def _write_if_changed(mapper, connection, record) -> None:
+    """Most changes (a status, a clock) touch no searched field: nothing to write then."""
+    _index_table, fields = _TABLES[type(record)]
+    state = inspect(record)
+    if any(state.attrs[name].history.has_changes() for name in fields):
+        _write(mapper, connection, record)
 
 
 def _drop(_mapper, connection, record) -> None:
-    index_table, _text_of = _TABLES[type(record)]
+    index_table, _fields = _TABLES[type(record)]
     key = "id" if connection.dialect.name == "postgresql" else "rowid"
     connection.execute(text(f"DELETE FROM {index_table} WHERE {key} = :id"),  # noqa: S608
                        {"id": record.id})
@@ -211,7 +216,7 @@ def _put(connection, index_table: str, rows: list[tuple[int, str]]) -> None:
 
 
 def index_rows(model, rows) -> None:
-    """Index records inserted without the ORM: `rows` are (id, record-like object)."""
-    index_table, text_of = _TABLES[model]
+    """Index records inserted without the ORM: `rows` are (id, dict of the row's columns)."""
+    index_table, fields = _TABLES[model]
     _put(db.session.connection(), index_table,
-         [(key, document(*text_of(record))) for key, record in rows])
+         [(key, _text_of(row, fields)) for key, row in rows])

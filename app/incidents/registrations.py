@@ -17,22 +17,12 @@ sources.register(
     url=lambda incident_id: path_for("incidents.detail", incident_id=incident_id))
 
 
-def incident_text(incident) -> tuple:
-    """What an incident is found by: its reference and the words people wrote on it."""
-    return (incident.reference, incident.description, incident.category,
-            incident.resolution or "", incident.root_cause or "")
-
-
-searchable(Incident, "fts_incident", incident_text)
-
-
-def request_text(request_) -> tuple:
-    """What a customer request is found by: its reference, what the customer wrote, who."""
-    return (request_.reference, request_.description, request_.where_text or "",
-            request_.contact_name or "", request_.public_note or "")
-
-
-searchable(ServiceRequest, "fts_service_request", request_text)
+# What an incident is found by: its reference and the words people wrote on it; a customer
+# request by its reference, what the customer wrote, and who.
+searchable(Incident, "fts_incident",
+           ("reference", "description", "category", "resolution", "root_cause"))
+searchable(ServiceRequest, "fts_service_request",
+           ("reference", "description", "where_text", "contact_name", "public_note"))
 
 
 def _breached(event, _labels):

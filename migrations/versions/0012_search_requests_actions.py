@@ -14,7 +14,7 @@ down_revision = '0011'
 branch_labels = None
 depends_on = None
 
-# index table -> (record table, the columns searched, as the application's text_of reads them)
+# index table -> (record table, the columns searched: the fields the application registers)
 INDEXES = {
     "fts_service_request": ("service_request", ("reference", "description", "where_text",
                                                 "contact_name", "public_note")),
