@@ -19,6 +19,7 @@ from sqlalchemy import func, literal_column, select, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import desc_op
 
+from app.core.search import counting_form
 from app.extensions import db
 
 MAX_PAGE = 100_000  # an absurd ?page= must not overflow the database's OFFSET
@@ -137,7 +138,7 @@ def _rows(statement, order: Order, per_page: int, direction, values) -> tuple[li
 def capped_count(statement, cap: int = COUNT_CAP) -> int:
     """How many rows `statement` matches, counted no further than cap + 1."""
     # Only the rows' existence: no columns, no eager-loaded joins.
-    limited = (statement.order_by(None)
+    limited = (counting_form(statement).order_by(None)
                .with_only_columns(literal_column("1"), maintain_column_froms=True)
                .limit(cap + 1).subquery())
     return db.session.scalar(select(func.count()).select_from(limited)) or 0

@@ -101,3 +101,24 @@ def test_requests_and_actions_are_searched_too(reporter, site):
     assert found(action_list(reporter, search="leak pump")) == [action.id]
     assert found(action_list(reporter, search=action.reference)) == [action.id]
     assert found(action_list(reporter, search="漏水")) == []
+
+
+def test_many_matches_find_and_count_the_same(reporter, site, monkeypatch):
+    """PostgreSQL reads a search with many matches row by row in the list's order (and counts
+    it as a semi-join): the same records, and the same count, as the joined search of few."""
+    from flask import g
+
+    from app.core.pagination import capped_count
+
+    for n in range(6):
+        _report(site.id, reporter, f"Leaking tap number {n} 地下室漏水")
+    _report(site.id, reporter, "Broken chair")
+    db.session.flush()
+    queries = ("leak", "漏水", "tap 漏水", "chair", "gearbox")
+    joined = {q: (_found(reporter, q), capped_count(incident_list(reporter, search=q)))
+              for q in queries}
+    monkeypatch.setattr(search, "FEW", 0)
+    g.pop("few_matches", None)
+    walked = {q: (_found(reporter, q), capped_count(incident_list(reporter, search=q)))
+              for q in queries}
+    assert walked == joined and joined["leak"][1] == 6 and joined["gearbox"] == ([], 0)
