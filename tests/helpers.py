@@ -119,3 +119,32 @@ def make_request(app, site, **fields):
             description=fields.get("description", "The tap in the toilet drips"))
         db.session.commit()
         return live(type(request_), request_.id), token
+
+
+def make_checklist(app, site, by, *, publish: bool = False) -> dict:
+    """A checklist used at `site`: a draft with a section, a pass/fail question and a number
+    question that follows it on "fail" (published when asked). Returns the records' ids."""
+    from app.inspections import services
+    from app.inspections.models import ResponseSet
+    from app.sites.models import Site
+
+    with app.test_request_context():
+        by = db.session.get(type(by), by.id)
+        template = services.create_template(title="Hygiene check", title_zh="卫生检查",
+                                            all_sites=False, sites=[db.session.get(Site, site.id)],
+                                            by=by)
+        section = services.add_section(template.draft, title="Floors", by=by)
+        floor = services.add_question(section, kind="pass_fail", prompt="Floor clean?", by=by)
+        reading = services.add_question(section, kind="number", prompt="Fridge temperature",
+                                        unit="°C", lower=0.0, upper=5.0,
+                                        show_if_key=floor.key, show_if_value="fail", by=by)
+        response_set = ResponseSet(name="Clean / dirty", choices=[
+            {"value": "clean", "label": "Clean", "label_zh": "干净", "failure": False},
+            {"value": "dirty", "label": "Dirty", "label_zh": "脏", "failure": True}])
+        db.session.add(response_set)
+        if publish:
+            services.publish(template, change_note="First version", by=by)
+        db.session.commit()
+        return {"template_id": template.id, "version_id": template.versions[-1].id,
+                "section_id": section.id, "question_id": reading.id,
+                "set_id": response_set.id}

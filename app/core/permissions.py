@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "actions.view": EVERYONE,  # managers: their sites' actions; others: their own
     "actions.manage": MANAGERS,
     "requests.manage": MANAGERS,
+    "inspections.view": FIELD_ROLES,  # the checklists of their sites
+    "inspections.build": MANAGERS,
 }
 
 

@@ -3,7 +3,14 @@
 import pytest
 
 from tests.conftest import csrf_from
-from tests.views.test_route_matrix import own_records, routes, url_for_rule, world  # noqa: F401
+from tests.helpers import make_checklist
+from tests.views.test_route_matrix import (  # noqa: F401
+    FRESH_RECORDS,
+    own_records,
+    routes,
+    url_for_rule,
+    world,
+)
 
 NASTY = {
     "empty": "",
@@ -21,7 +28,20 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "root_cause_category", "root_cause", "owner", "due_date", "effective", "to",
           "name_zh", "skill_role", "emergency_procedure", "is_complaint", "site", "location",
           "reason", "opens", "closes", "kind", "channel", "where_text", "contact_name",
-          "contact_phone", "contact_email", "website", "started", "rating", "comment", "file")
+          "contact_phone", "contact_email", "website", "started", "rating", "comment", "file",
+          "title_zh", "description_zh", "pass_threshold", "used_at", "change_note", "direction",
+          "document", "choices-0-choice", "choices-0-choice_zh", "choices-1-choice")
+# The builder's forms: one per question and section, each with its own prefix.
+QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",
+                   "upper", "response_set_id", "action_priority", "action_due_days", "show_if")
+
+
+def builder_fields(records, value) -> dict:
+    section, question = records["section_id"], records["question_id"]
+    fields = {f"{prefix}-{name}": value for prefix in (f"new{section}", f"q{question}")
+              for name in QUESTION_FIELDS}
+    return {**fields, f"s{section}-title": value, f"s{section}-title_zh": value,
+            "section-title": value, "section-title_zh": value}
 # Forms whose only inputs are passwords or files: what was typed is rightly not sent back.
 NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location_photo",
                    "incidents.add_photo", "incidents.change_status",
@@ -39,8 +59,11 @@ def test_every_form_survives_bad_input(app, client, login_as, world, kind):  # n
         if method != "POST" or rule.endpoint in ("auth.logout", "auth.user_active",
                                                   "core.notifications_read"):
             continue
+        if rule.endpoint.startswith(FRESH_RECORDS):
+            world.update(make_checklist(app, world["site"], world["builder"]))
         url = url_for_rule(app, rule, world)
-        response = client.post(url, data={"csrf_token": token, **dict.fromkeys(FIELDS, value)})
+        response = client.post(url, data={"csrf_token": token, **dict.fromkeys(FIELDS, value),
+                                          **builder_fields(world, value)})
         assert response.status_code in (303, 400, 422), (url, response.status_code)
         assert "<script>alert" not in response.text, url
         if response.status_code == 422 and kind == "script" \

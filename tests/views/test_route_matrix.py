@@ -8,6 +8,7 @@ from tests.helpers import (
     add_photo,
     first_location,
     make_action,
+    make_checklist,
     make_incident,
     make_request,
     notify,
@@ -57,7 +58,29 @@ POST_WITH_EMPTY_FORM = {
     "incidents.request_convert": 422,
     "incidents.request_answer": 422,
     "incidents.type_file": 422,
+    "inspections.template_new": 422,
+    "inspections.template_import": 422,
+    "inspections.draft_settings": 422,
+    "inspections.section_new": 422,
+    "inspections.section_save": 422,
+    "inspections.section_move": 303,
+    "inspections.section_duplicate": 303,
+    "inspections.section_delete": 303,
+    "inspections.question_new": 422,
+    "inspections.question_edit": 422,
+    "inspections.question_move": 303,
+    "inspections.question_duplicate": 303,
+    "inspections.question_delete": 303,
+    "inspections.publish": 422,  # a change note is required
+    "inspections.start_draft": 303,
+    "inspections.discard_draft": 303,
+    "inspections.archive": 303,
+    "inspections.response_set_new": 422,
+    "inspections.response_set_edit": 422,
 }
+# Routes whose POST changes what the next one would reach (a removed question, a discarded
+# draft): each gets a checklist of its own, made just before.
+FRESH_RECORDS = ("inspections.",)
 # Routes whose rule is about the record, not only the role: only the handler of an incident
 # (its assignee or team) or a manager may stop its clock; the matrix user only reported it.
 RECORD_RULES = {
@@ -96,6 +119,9 @@ def world(app, site):
         "other_site_id": other.id,
         "other_area_id": other.areas[0].id,
         "other_public_id": first_location(app, other).public_id,
+        "other_site": other, "other_reporter": other_reporter,
+        **{f"other_{name}": value for name, value in make_checklist(
+            app, other, other_reporter).items() if name != "set_id"},
     }
 
 
@@ -116,6 +142,15 @@ def own_records(app, world, user) -> None:
     request_, token = make_request(app, world["site"])
     world["request_id"], world["token"] = request_.id, token
     world["code"] = world["site"].code
+    world.update(make_checklist(app, world["site"], _builder(app, world)))
+
+
+def _builder(app, world):
+    """Who builds the matrix's checklists: a supervisor of its site."""
+    if "builder" not in world:
+        world["builder"] = make_user(app, username="builder", roles=("supervisor",),
+                                     sites=[world["site"]])
+    return world["builder"]
 
 
 def url_for_rule(app, rule, world, other=False):
@@ -179,6 +214,9 @@ def test_route_role_matrix(app, client, login_as, world, role):
         if method == "GET":
             response = client.get(url)
         else:
+            if rule.endpoint.startswith(FRESH_RECORDS):
+                world.update(make_checklist(app, world["site"], _builder(app, world)))
+                url = url_for_rule(app, rule, world)
             response = client.post(url, data={"csrf_token": token, **EMPTY_FIELDS})
         results[f"{method} {rule.endpoint}"] = (response.status_code,
                                                 expected(app, rule, method, role))
@@ -192,13 +230,17 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
     own_records(app, world, login_as(role))
     token = csrf_from(client.get("/profile").get_data(as_text=True))
     for rule, method in routes(app):
-        if not {"site_id", "area_id", "incident_id", "action_id", "request_id"} & set(
+        if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
+                "version_id", "section_id", "question_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue
         permission = app.view_functions[rule.endpoint].permission
         if role not in PERMISSIONS[permission]:
             continue
+        if method == "POST" and rule.endpoint.startswith(FRESH_RECORDS):
+            world.update({f"other_{name}": value for name, value in make_checklist(
+                app, world["other_site"], world["other_reporter"]).items()})
         url = url_for_rule(app, rule, world, other=True)
         response = client.get(url) if method == "GET" else client.post(
             url, data={"csrf_token": token})

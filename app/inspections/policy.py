@@ -1,0 +1,26 @@
+"""Record rules of checklist templates, used by queries, views and templates alike.
+
+A template is used at all sites or at chosen ones. Anyone who inspects sees the templates of
+their sites; a supervisor builds the templates used only at their own sites; a template for
+every site (or for a site that is not theirs) is an administrator's."""
+
+from app.inspections.models import ChecklistTemplate
+
+
+def may_see(user, template: ChecklistTemplate) -> bool:
+    return user.is_admin or template.all_sites or bool(
+        {site.id for site in template.sites} & set(user.site_ids))
+
+
+def may_build(user, template: ChecklistTemplate) -> bool:
+    if not user.is_manager:
+        return False
+    if user.is_admin:
+        return True
+    return not template.all_sites and bool(template.sites) and all(
+        user.can_see_site(site.id) for site in template.sites)
+
+
+def may_edit_draft(user, template: ChecklistTemplate) -> bool:
+    return may_build(user, template) and template.draft is not None \
+        and template.archived_at is None

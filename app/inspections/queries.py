@@ -1,0 +1,96 @@
+"""Read-side queries of checklist templates, scoped to what the user may see."""
+
+from flask import abort
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.inspections import policy
+from app.inspections.models import (
+    ChecklistQuestion,
+    ChecklistSection,
+    ChecklistTemplate,
+    ChecklistVersion,
+    ResponseSet,
+    checklist_template_site,
+)
+
+
+def _used_at(site_ids):
+    return exists().where(checklist_template_site.c.template_id == ChecklistTemplate.id,
+                          checklist_template_site.c.site_id.in_(site_ids))
+
+
+def visible(statement, user):
+    if user.is_admin:
+        return statement
+    return statement.where(or_(ChecklistTemplate.all_sites, _used_at(user.site_ids)))
+
+
+def template_list(user, *, search: str = "", site_id: int | None = None, status: str = ""):
+    """Templates are few (tens, not thousands): a numbered list, searched with LIKE."""
+    statement = (select(ChecklistTemplate)
+                 .options(selectinload(ChecklistTemplate.versions),
+                          selectinload(ChecklistTemplate.sites))
+                 .order_by(ChecklistTemplate.title, ChecklistTemplate.id))
+    if search:
+        pattern = f"%{search.strip()}%"
+        statement = statement.where(or_(ChecklistTemplate.title.ilike(pattern),
+                                        ChecklistTemplate.title_zh.ilike(pattern)))
+    if site_id:
+        statement = statement.where(or_(ChecklistTemplate.all_sites, _used_at([site_id])))
+    published = exists().where(ChecklistVersion.template_id == ChecklistTemplate.id,
+                               ChecklistVersion.published_at.is_not(None))
+    if status == "archived":
+        statement = statement.where(ChecklistTemplate.archived_at.is_not(None))
+    else:
+        statement = statement.where(ChecklistTemplate.archived_at.is_(None))
+        if status == "published":
+            statement = statement.where(published)
+        elif status == "draft":
+            statement = statement.where(~published)
+    return visible(statement, user)
+
+
+def get_template(user, template_id: int) -> ChecklistTemplate:
+    template = db.session.get(ChecklistTemplate, template_id)
+    if template is None or not policy.may_see(user, template):
+        abort(404)
+    return template
+
+
+def get_version(user, version_id: int) -> ChecklistVersion:
+    version = db.session.get(ChecklistVersion, version_id, options=[
+        selectinload(ChecklistVersion.sections).selectinload(ChecklistSection.questions)
+        .joinedload(ChecklistQuestion.response_set)])
+    if version is None or not policy.may_see(user, version.template):
+        abort(404)
+    return version
+
+
+def get_section(user, section_id: int) -> ChecklistSection:
+    section = db.session.get(ChecklistSection, section_id)
+    if section is None or not policy.may_see(user, section.version.template):
+        abort(404)
+    return section
+
+
+def get_question(user, question_id: int) -> ChecklistQuestion:
+    question = db.session.get(ChecklistQuestion, question_id)
+    if question is None or not policy.may_see(user, question.version.template):
+        abort(404)
+    return question
+
+
+def response_sets(active_only: bool = False):
+    statement = select(ResponseSet).order_by(ResponseSet.name, ResponseSet.id)
+    if active_only:
+        statement = statement.where(ResponseSet.active)
+    return statement
+
+
+def get_response_set(set_id: int) -> ResponseSet:
+    found = db.session.get(ResponseSet, set_id)
+    if found is None:
+        abort(404)
+    return found
