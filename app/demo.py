@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from app.auth import services as auth_services
 from app.extensions import db
+from app.inspections.demo import seed_checklists
 from app.sites import services as site_services
 
 DEMO_PASSWORD = "fieldbook-demo"  # noqa: S105  (printed by `make run`; demo only)
@@ -79,6 +80,7 @@ def seed(scale: int = 1) -> list:
                                                sites=assigned, by=admin))
     people = {user.username: user for user in users}
     _demo_incidents(sites[0], people)
+    seed_checklists(admin)
     if scale > 1:  # years of history at the two demo sites, for the lists to be measured on
         from app.demo_volume import INCIDENTS_PER_SCALE, seed_volume
 

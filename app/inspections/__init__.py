@@ -17,4 +17,4 @@ def _helpers():
     return {"localized": localized}
 
 
-from app.inspections import views  # noqa: E402,F401
+from app.inspections import policy, views  # noqa: E402,F401

@@ -1,3 +1,4 @@
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -124,11 +125,12 @@ class QuestionForm(Form):
         InputRequired(message=_l("This field is required.")),
         NumberRange(0, 365, message=_l("Use from 0 to %(max)d days."))])
     show_if = SelectField(_l("Show only when"), validate_choice=False, default="")
+    image = FileField(_l("Picture (for an instruction)"), render_kw={"accept": "image/*"})
+    remove_image = BooleanField(_l("Remove the picture"))
 
     def __init__(self, *args, draft, question=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.response_set_id.choices = [("", _l("Choose…"))] + [
-            (s.id, s.label) for s in db.session.scalars(queries.response_sets(active_only=True))]
+        self.response_set_id.choices = [("", _l("Choose…")), *_offered_sets()]
         if question is not None and question.response_set is not None and \
                 question.response_set_id not in {v for v, _ in self.response_set_id.choices}:
             self.response_set_id.choices.append((question.response_set_id,
@@ -157,6 +159,15 @@ class QuestionForm(Form):
                  "action_priority", "action_due_days")
         return {**{name: self[name].data for name in names},
                 "show_if_key": key or None, "show_if_value": value}
+
+
+def _offered_sets() -> list[tuple[int, str]]:
+    """The response sets offered for new questions, read once per request (a builder page
+    holds a question form per section)."""
+    if "offered_response_sets" not in g:
+        g.offered_response_sets = [(s.id, s.label) for s in db.session.scalars(
+            queries.response_sets(active_only=True))]
+    return g.offered_response_sets
 
 
 def _conditions(draft, question) -> list[tuple[str, str]]:

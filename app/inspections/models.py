@@ -205,9 +205,13 @@ class ChecklistQuestion(db.Model):
     # answered `show_if_value` (an answer, a choice's value, or "failure")
     show_if_key: Mapped[str | None] = mapped_column(String(12))
     show_if_value: Mapped[str] = mapped_column(String(40), default="")
+    # instruction: a picture of the procedure (a file of the template, shared by versions)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id",
+                                                            ondelete="SET NULL"))
 
     section = relationship("ChecklistSection", back_populates="questions")
     response_set = relationship("ResponseSet")
+    image = relationship("Attachment")
 
     @property
     def label(self) -> str:

@@ -4,6 +4,8 @@ A template is used at all sites or at chosen ones. Anyone who inspects sees the 
 their sites; a supervisor builds the templates used only at their own sites; a template for
 every site (or for a site that is not theirs) is an administrator's."""
 
+from app.core.attachments import register_access
+from app.extensions import db
 from app.inspections.models import ChecklistTemplate
 
 
@@ -24,3 +26,13 @@ def may_build(user, template: ChecklistTemplate) -> bool:
 def may_edit_draft(user, template: ChecklistTemplate) -> bool:
     return may_build(user, template) and template.draft is not None \
         and template.archived_at is None
+
+
+def may_open_template_file(user, attachment) -> bool:
+    """An instruction's picture: whoever may see its checklist."""
+    template = db.session.get(ChecklistTemplate, attachment.entity_id)
+    return template is not None and user.is_authenticated and user.can("inspections.view") \
+        and may_see(user, template)
+
+
+register_access("checklisttemplate", may_open_template_file)

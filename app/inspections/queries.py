@@ -52,17 +52,28 @@ def template_list(user, *, search: str = "", site_id: int | None = None, status:
     return visible(statement, user)
 
 
-def get_template(user, template_id: int) -> ChecklistTemplate:
+def get_template(user, template_id: int, *, whole_draft: bool = False) -> ChecklistTemplate:
+    """A template the user may see (404 otherwise); with its draft's sections and questions
+    loaded at once when `whole_draft` (the builder)."""
     template = db.session.get(ChecklistTemplate, template_id)
+    if whole_draft and template is not None and template.draft is not None:
+        db.session.get(ChecklistVersion, template.draft.id, options=_whole_version(),
+                       populate_existing=True)
     if template is None or not policy.may_see(user, template):
         abort(404)
     return template
 
 
+def _whole_version():
+    """A version with its sections and questions (and their sets and pictures) in three
+    queries, however many questions it holds."""
+    questions = selectinload(ChecklistVersion.sections).selectinload(ChecklistSection.questions)
+    return [questions.joinedload(ChecklistQuestion.response_set),
+            questions.joinedload(ChecklistQuestion.image)]
+
+
 def get_version(user, version_id: int) -> ChecklistVersion:
-    version = db.session.get(ChecklistVersion, version_id, options=[
-        selectinload(ChecklistVersion.sections).selectinload(ChecklistSection.questions)
-        .joinedload(ChecklistQuestion.response_set)])
+    version = db.session.get(ChecklistVersion, version_id, options=_whole_version())
     if version is None or not policy.may_see(user, version.template):
         abort(404)
     return version

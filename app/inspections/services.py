@@ -9,7 +9,7 @@ import math
 
 from flask_babel import lazy_gettext as _l
 
-from app.core import audit
+from app.core import attachments, audit
 from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.extensions import db
@@ -32,7 +32,7 @@ QUESTION_FIELDS = (
     "kind", "prompt", "prompt_zh", "help", "help_zh", "required", "weight", "critical", "unit",
     "lower", "upper", "multiple", "response_set_id", "choices", "note_on_failure",
     "photo_on_failure", "action_on_failure", "action_priority", "action_due_days",
-    "show_if_key", "show_if_value")
+    "show_if_key", "show_if_value", "image_id")
 VERSION_FIELDS = ("title", "title_zh", "description", "description_zh", "pass_threshold")
 MAX_WEIGHT = 100
 MAX_DUE_DAYS = 365
@@ -313,7 +313,7 @@ def delete_section(section: ChecklistSection, *, by) -> None:
 
 # --- questions ---------------------------------------------------------------------------------
 
-def add_question(section: ChecklistSection, *, by, **fields) -> ChecklistQuestion:
+def add_question(section: ChecklistSection, *, by, image=None, **fields) -> ChecklistQuestion:
     draft = _editable(section.version)
     _check_room(draft, 1)
     fields = _clean(fields)
@@ -327,11 +327,13 @@ def add_question(section: ChecklistSection, *, by, **fields) -> ChecklistQuestio
     _check_logic(order, question)
     section.questions.append(question)
     db.session.flush()
+    _attach_image(question, image, by=by)
     _changed(draft, by, "add_question", question)
     return question
 
 
-def update_question(question: ChecklistQuestion, *, by, **fields) -> None:
+def update_question(question: ChecklistQuestion, *, by, image=None, remove_image=False,
+                    **fields) -> None:
     draft = _editable(question.version)
     fields = _clean({**{name: getattr(question, name) for name in QUESTION_FIELDS}, **fields})
     problems = question_problems(fields)
@@ -350,7 +352,25 @@ def update_question(question: ChecklistQuestion, *, by, **fields) -> None:
         for name, value in before.items():  # a refused change leaves the question as it was
             setattr(question, name, value)
         raise
+    if remove_image:
+        question.image_id = None
+    _attach_image(question, image, by=by)
     _changed(draft, by, "edit_question", question)
+
+
+def _attach_image(question: ChecklistQuestion, image, *, by) -> None:
+    """An instruction's picture, stored as a file of its template (every version shows it)."""
+    if image is None or not getattr(image, "filename", ""):
+        return
+    if question.kind != "instruction":
+        raise DomainError(_l("Only an instruction shows a picture."), field="image")
+    try:
+        picture = attachments.save_image(image, entity_type="checklisttemplate",
+                                         entity_id=question.version.template_id, site_id=None,
+                                         by=by)
+    except DomainError as error:  # not an image, too large: said on the image field
+        raise DomainError(str(error), field="image") from error
+    question.image_id = picture.id
 
 
 def _clean(fields: dict) -> dict:
@@ -369,6 +389,8 @@ def _clean(fields: dict) -> dict:
                       action_on_failure=False)
     if not fields.get("show_if_key"):
         fields["show_if_key"], fields["show_if_value"] = None, ""
+    if fields.get("kind") != "instruction":
+        fields["image_id"] = None
     fields.setdefault("action_priority", 3)
     fields.setdefault("action_due_days", 7)
     fields.setdefault("weight", 1)

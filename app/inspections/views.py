@@ -69,8 +69,8 @@ def template_new():
     return form_page("inspections/template_new.html", form, form=form)
 
 
-def _buildable(template_id: int):
-    template = queries.get_template(current_user, template_id)
+def _buildable(template_id: int, whole_draft: bool = False):
+    template = queries.get_template(current_user, template_id, whole_draft=whole_draft)
     if not policy.may_build(current_user, template):
         abort(403)
     return template
@@ -93,7 +93,6 @@ def _builder(template, status=200, errors=None, editing=None, **forms):
     return render_page(
         "inspections/builder.html", status=status, checklist=template, draft=draft,
         errors=errors or {}, editing=editing,
-        settings_form=forms.get("settings_form") or _settings_form(template),
         publish_form=forms.get("publish_form") or PublishForm(formdata=None),
         **{**_piece_context(draft), **({"section_form": forms["section_form"]}
                                        if "section_form" in forms else {})})
@@ -112,9 +111,7 @@ def _piece_context(draft) -> dict:
             return localized(choice["label"], choice.get("label_zh", ""))
         return str(ANSWER_LABELS.get(question.show_if_value, question.show_if_value))
 
-    return {"new_question": lambda section: _question_form(draft, None, section=section,
-                                                           formdata=None),
-            "question_form": lambda q: _question_form(draft, q, formdata=None),
+    return {"question_form": lambda q: _question_form(draft, q, formdata=None),
             "section_title_form": lambda s: _section_form(s, formdata=None),
             "prompts": prompts, "answer_label": answer_label,
             "fresh_key": lambda: uuid.uuid4().hex,
@@ -152,7 +149,7 @@ def _settings_form(template, formdata=None):
 @bp.route("/templates/<int:template_id>/builder")
 @requires("inspections.build")
 def builder(template_id: int):
-    template = _buildable(template_id)
+    template = _buildable(template_id, whole_draft=True)
     if template.draft is None or template.archived_at is not None:
         return redirect(url_for("inspections.template", template_id=template.id), 303)
     return _builder(template, editing=int_arg("edit"))
@@ -223,16 +220,20 @@ def _run(service, *args, **kwargs):
         return False, str(error)
 
 
-@bp.route("/templates/<int:template_id>/settings", methods=["POST"])
+@bp.route("/templates/<int:template_id>/settings", methods=["GET", "POST"])
 @requires("inspections.build")
 def draft_settings(template_id: int):
+    """The draft's title, description, pass mark and sites: in the builder with htmx, a page
+    of its own without."""
     template = _draft_template(template_id)
-    form = _settings_form(template, formdata=request.form)
+    form = _settings_form(template, formdata=request.form if request.method == "POST" else None)
     if form.validate_on_submit() and apply(form, services.update_settings, template,
                                            **form.settings(), by=current_user):
         flash(_("Settings saved."), "success")
         return redirect(url_for("inspections.builder", template_id=template.id), 303)
-    return _builder(template, status=422, settings_form=form)
+    piece = "inspections/_settings_form.html" if is_fragment_request() else \
+        "inspections/settings.html"
+    return form_page(piece, form, form=form, checklist=template)
 
 
 @bp.route("/templates/<int:template_id>/sections", methods=["POST"])
@@ -300,22 +301,29 @@ def section_delete(section_id: int):
     return _button(template, services.delete_section, section, said=_("Section removed."))
 
 
-@bp.route("/sections/<int:section_id>/questions", methods=["POST"])
+@bp.route("/sections/<int:section_id>/questions", methods=["GET", "POST"])
 @requires("inspections.build")
 @idempotent
 def question_new(section_id: int):
+    """GET: the form (in its section with htmx; a page without). POST: add the question."""
     template, section = _section_of_draft(section_id)
     form = _question_form(template.draft, None, section=section)
+    if request.method == "GET":
+        piece = "inspections/_add_question.html" if is_fragment_request() else \
+            "inspections/question_new.html"
+        return render_page(piece, form=form, section=section, checklist=template,
+                           **_piece_context(template.draft))
     if form.validate_on_submit() and (question := apply(
-            form, services.add_question, section, **form.fields(), by=current_user)):
+            form, services.add_question, section, **form.fields(), image=form.image.data,
+            by=current_user)):
         return _changed_part(template, piece="section", record=section,
                              anchor=f"question-{question.id}")
-    errors = {("add", section.id): form}
-    if is_fragment_request():
-        context = {"checklist": template, "draft": template.draft, "editing": None,
-                   "errors": errors, **_piece_context(template.draft)}
-        return render_page("inspections/_section.html", status=422, section=section, **context)
-    return _builder(template, status=422, errors=errors)
+    if not is_fragment_request():
+        return render_page("inspections/question_new.html", status=422, form=form,
+                           section=section, checklist=template, **_piece_context(template.draft))
+    context = {"checklist": template, "draft": template.draft, "editing": None,
+               "errors": {("add", section.id): form}, **_piece_context(template.draft)}
+    return render_page("inspections/_section.html", status=422, section=section, **context)
 
 
 def _question_of_draft(question_id: int):
@@ -330,7 +338,9 @@ def question_edit(question_id: int):
     template, question = _question_of_draft(question_id)
     form = _question_form(template.draft, question)
     if form.validate_on_submit() and apply(form, services.update_question, question,
-                                           **form.fields(), by=current_user):
+                                           **form.fields(), image=form.image.data,
+                                           remove_image=form.remove_image.data,
+                                           by=current_user):
         return _changed_part(template, piece="question", record=question,
                              anchor=f"question-{question.id}")
     status = 422 if form.errors else 200

@@ -110,6 +110,8 @@ def upgrade():
     sa.Column('show_if_value', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['response_set_id'], ['response_set.id'], name=op.f('fk_checklist_question_response_set_id_response_set'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['section_id'], ['checklist_section.id'], name=op.f('fk_checklist_question_section_id_checklist_section'), ondelete='CASCADE'),
+    sa.Column('image_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['image_id'], ['attachment.id'], name=op.f('fk_checklist_question_image_id_attachment'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_question'))
     )
     with op.batch_alter_table('checklist_question', schema=None) as batch_op:

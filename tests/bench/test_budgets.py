@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.core.models import AuditEvent
 from app.extensions import db
+from app.inspections.models import ChecklistTemplate
+from app.inspections.services import start_draft
 from app.sites.models import Location, Site
 
 pytestmark = pytest.mark.bench
@@ -39,7 +41,9 @@ FRAGMENT = {"HX-Request": "true", "HX-Target": "location_results"}
 LOCATION_LINK = re.compile(r'href="/sites/locations/[0-9a-f-]{36}"')
 AUDIT_ROW = re.compile(r"<time datetime=")
 
-# (label, url, headers, admin only). "{site}" is the first demo site (Riverside Plaza).
+# (label, url, headers, admin only). "{site}" is the first demo site (Riverside Plaza);
+# "{checklist}" the service standard checklist, with a draft of version 2 to build;
+# "{version}" its version 1.
 PAGES = [
     ("home", "/", None, False),
     ("locations", "/sites/locations", None, False),
@@ -49,6 +53,9 @@ PAGES = [
     ("incidents", "/incidents/?status=open", None, False),
     ("actions", "/actions/?scope=all&status=", None, False),
     ("report form", "/incidents/report", None, False),
+    ("checklists", "/inspections/templates", None, False),
+    ("checklist builder", "/inspections/templates/{checklist}/builder", None, True),
+    ("checklist preview", "/inspections/versions/{version}/preview", None, False),
     ("admin users", "/admin/users", None, True),
     ("admin audit", "/admin/audit", None, True),
 ]
@@ -135,7 +142,14 @@ def data(bench_app, bench_report):
                                      .where(Location.site_id == site.id))
 
         first, second = sites[0], sites[1]
+        service = db.session.scalar(select(ChecklistTemplate).where(
+            ChecklistTemplate.title == "Service standard check"))
+        version = service.published.id
+        start_draft(service, by=db.session.scalar(select(User).filter_by(username="admin")))
+        db.session.commit()
         facts = {
+            "checklist": service.id,
+            "version": version,
             "sites": len(sites),
             "locations": db.session.scalar(select(func.count(Location.id))),
             "users": db.session.scalar(select(func.count(User.id))),
@@ -155,7 +169,8 @@ def data(bench_app, bench_report):
 
 
 def url_of(template: str, data) -> str:
-    return template.format(site=data["site_many"][0])
+    return template.format(site=data["site_many"][0], checklist=data["checklist"],
+                           version=data["version"])
 
 
 # --- server time and queries per page ----------------------------------------------------------

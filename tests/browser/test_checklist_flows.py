@@ -20,8 +20,8 @@ pytestmark = pytest.mark.browser
 
 
 def add_question(page: Page, kind: str, prompt: str, **more) -> None:
-    page.get_by_text("Add a question to this section").click()
-    form = page.locator("details.add-question[open] form")
+    page.get_by_role("button", name="Add a question to this section").click()
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Add question"))
     form.get_by_label("Type").select_option(label=kind)
     form.get_by_label("Question", exact=True).fill(prompt)
     if more:

@@ -188,3 +188,62 @@ def test_a_broken_document_lists_every_problem_with_its_path(checklist, supervis
     assert "sections[0].questions[2].show_if" in paths
     assert documents.read_document({"schema": "other"})[1].items == [
         ("schema", "Must be “fieldbook.checklist/1”.")]
+
+
+def test_the_demo_checklists_are_published_in_both_languages(app):
+    from app.inspections.demo import DEMO_CHECKLISTS
+    from tests.unit.test_cli import run
+
+    assert run(app, "seed-demo").exit_code == 0
+    with app.app_context():
+        templates = db.session.scalars(select(ChecklistTemplate)
+                                       .order_by(ChecklistTemplate.id)).all()
+        assert [t.title for t in templates] == [d["title"] for d in DEMO_CHECKLISTS] == [
+            "Site hygiene check", "Service standard check", "Equipment patrol with readings",
+            "Fire and safety walk"]
+        for template, document in zip(templates, DEMO_CHECKLISTS, strict=True):
+            version = template.published
+            assert template.all_sites and version.number == 1 and template.title_zh
+            assert all(q.prompt_zh for q in version.questions)
+            assert documents.export_version(version) == document  # as written, round trip
+        fire = templates[3].published
+        assert sum(q.critical for q in fire.questions) == 2
+        patrol = {q.key: q for q in templates[2].published.questions}
+        assert (patrol["pt-boiler"].lower, patrol["pt-boiler"].upper) == (0.2, 0.7)
+        assert db.session.scalar(select(ResponseSet.name).order_by(ResponseSet.id)) == \
+            "Condition"
+
+
+def test_the_scoring_method(app):
+    """Weighted points of the answered questions; N/A, unanswered and hidden follow-ups out;
+    a failed critical question fails whatever the score."""
+    from app.inspections import scoring
+    from app.inspections.demo import seed_checklists
+    from tests.conftest import make_user
+
+    admin = make_user(app, username="boss", roles=("admin",))
+    with app.test_request_context():
+        hygiene, service, patrol, fire = seed_checklists(db.session.get(type(admin), admin.id))
+        version = hygiene.published  # floor (2 points), sign, equipment, contact (critical)...
+        all_good = {"hy-floor": "pass", "hy-sign": "yes", "hy-equip": "clean",
+                    "hy-contact": "pass", "hy-sorted": "pass", "hy-emptied": "yes"}
+        result = scoring.score(version, all_good)
+        assert (result.points, result.possible, result.passed) == (7, 7, True)
+        floor_failed = {**all_good, "hy-floor": "fail", "hy-sorted": "na"}
+        result = scoring.score(version, floor_failed)
+        assert (result.points, result.possible) == (4, 6) and not result.passed  # 67 % < 80
+        assert [q.key for q in result.failed] == ["hy-floor"]
+        critical = {**all_good, "hy-contact": "fail"}
+        result = scoring.score(version, critical)
+        assert result.percent > 80 and not result.passed and result.failed_critical
+        shown = [q.key for q in scoring.shown_questions(version, {"hy-emptied": "no"})]
+        assert "hy-which" in shown
+        assert "hy-which" not in [q.key for q in scoring.shown_questions(version, all_good)]
+        readings = {q.key: q for q in patrol.published.questions}
+        assert scoring.is_failure(readings["pt-supply"], 9.5)
+        assert scoring.is_failure(readings["pt-supply"], 7.0) is False
+        assert scoring.is_failure(readings["pt-gauge"], "photo.jpg") is None
+        satisfaction = {q.key: q for q in service.published.questions}["sv-satisf"]
+        assert scoring.is_failure(satisfaction, "no") and not scoring.is_failure(satisfaction,
+                                                                                 "very")
+        assert scoring.score(fire.published, {}).passed  # nothing answered, nothing failed

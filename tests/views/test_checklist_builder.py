@@ -132,6 +132,12 @@ def test_builder_changes_swap_only_the_changed_part(app, client, site, superviso
     ids = make_checklist(app, site, supervisor)
     section_id = ids["section_id"]
     target = f"section-{section_id}"
+    asked = client.get(f"/inspections/sections/{section_id}/questions",
+                       headers=_htmx(f"add-{section_id}"))
+    assert asked.text.lstrip().startswith("<form") and f'name="new{section_id}-prompt"' in \
+        asked.text
+    page = client.get(f"/inspections/sections/{section_id}/questions").text
+    assert "<html" in page and "Add a question" in page
     response = client.post(f"/inspections/sections/{section_id}/questions",
                            headers=_htmx(target), data={
                                "csrf_token": token,
@@ -307,3 +313,50 @@ def test_the_list_filters_and_who_sees_what(app, client, site, supervisor, login
     assert client.get(f"/inspections/templates/{template_id}/builder").status_code == 403
     assert re.search(r"Preview", client.get(
         f"/inspections/versions/{_scalar(app, select(ChecklistVersion.id))}").text)
+
+
+def test_an_instruction_shows_its_picture_in_every_version(app, client, site, supervisor,
+                                                           token, login_as):
+    from tests.helpers import image_bytes
+
+    ids = make_checklist(app, site, supervisor)
+    section_id = ids["section_id"]
+    fields = _question_fields(f"new{section_id}", kind="instruction",
+                              prompt="Lock out the panel first")
+    not_a_picture = client.post(f"/inspections/sections/{section_id}/questions", data={
+        "csrf_token": token, **fields, f"new{section_id}-image": (io.BytesIO(b"%PDF-1.4"),
+                                                                   "steps.jpg")})
+    assert not_a_picture.status_code == 422
+    assert 'value="Lock out the panel first"' in not_a_picture.text
+    response = client.post(f"/inspections/sections/{section_id}/questions", data={
+        "csrf_token": token, **fields,
+        f"new{section_id}-image": (io.BytesIO(image_bytes()), "steps.jpg")})
+    assert response.status_code == 303
+    client.post(f"/inspections/templates/{ids['template_id']}/publish",
+                data={"csrf_token": token, "change_note": "With the procedure"})
+    client.post(f"/inspections/templates/{ids['template_id']}/draft", data={"csrf_token": token})
+    with app.app_context():
+        versions = db.session.get(ChecklistTemplate, ids["template_id"]).versions
+        pictures = [v.questions[-1].image for v in versions]
+        assert pictures[0] is not None and pictures[0].id == pictures[1].id
+        thumb = f"/attachments/{pictures[0].public_id}/thumb"
+        preview = f"/inspections/versions/{versions[0].id}/preview"
+    assert thumb in client.get(preview).text
+    assert client.get(thumb).status_code == 200
+    login_as("inspector")
+    assert client.get(thumb).status_code == 200  # whoever may see the checklist
+    login_as("inspector", sites=[], username="elsewhere")
+    assert client.get(thumb).status_code == 404
+
+
+def test_a_chinese_reader_builds_and_previews_in_chinese(app, client, site, login_as):
+    chinese = login_as("supervisor", language="zh_Hans", username="wang")
+    ids = make_checklist(app, site, chinese, publish=True)
+    template = client.get(f"/inspections/templates/{ids['template_id']}").text
+    assert "卫生检查" in template and "编辑：开始第 2 版" in template
+    preview = client.get(f"/inspections/versions/{ids['version_id']}/preview").text
+    assert "不合格" in preview and "不适用" in preview and "预览" in preview
+    token = csrf_from(client.get("/profile").text)
+    client.post(f"/inspections/templates/{ids['template_id']}/draft", data={"csrf_token": token})
+    builder = client.get(f"/inspections/templates/{ids['template_id']}/builder").text
+    assert "向本分区添加问题" in builder and "发布第 2 版" in builder

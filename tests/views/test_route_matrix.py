@@ -238,7 +238,7 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
         permission = app.view_functions[rule.endpoint].permission
         if role not in PERMISSIONS[permission]:
             continue
-        if method == "POST" and rule.endpoint.startswith(FRESH_RECORDS):
+        if rule.endpoint.startswith(FRESH_RECORDS):
             world.update({f"other_{name}": value for name, value in make_checklist(
                 app, world["other_site"], world["other_reporter"]).items()})
         url = url_for_rule(app, rule, world, other=True)
