@@ -6,6 +6,7 @@ change moves things between sections (`_changed_part`).
 """
 
 import json
+import math
 import uuid
 
 from flask import abort, flash, make_response, redirect, request, url_for
@@ -20,7 +21,7 @@ from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, is_fragment_request, render_page
 from app.extensions import db
-from app.inspections import bp, documents, policy, queries, services
+from app.inspections import bp, documents, policy, queries, scoring, services
 from app.inspections.forms import (
     DraftSettingsForm,
     ImportForm,
@@ -452,9 +453,39 @@ def version(version_id: int):
 @bp.route("/versions/<int:version_id>/preview")
 @requires("inspections.view")
 def preview(version_id: int):
+    """The version as an inspector's phone shows it. Answers tried here (sent back as the
+    query string: nothing is saved) show and hide follow-ups, mark failures and give the score,
+    as an inspection will."""
     version = queries.get_version(current_user, version_id)
-    return render_page("inspections/preview.html", version=version,
-                       checklist=version.template, **_piece_context(version))
+    answers = _tried_answers(version)
+    return render_page("inspections/preview.html", "preview_answers", version=version,
+                       checklist=version.template, answers=answers,
+                       shown={q.key for q in scoring.shown_questions(version, answers)},
+                       score=scoring.score(version, answers), is_failure=scoring.is_failure,
+                       **_piece_context(version))
+
+
+def _tried_answers(version) -> dict:
+    """?answer-<key>=... as typed answers (a number for a reading; a list when several)."""
+    answers = {}
+    for question in version.questions:
+        name = f"answer-{question.key}"
+        if question.kind == "choice" and question.multiple:
+            values = request.args.getlist(name)
+            if values:
+                answers[question.key] = values
+            continue
+        value = text_arg(name, 100)
+        if question.kind == "number":
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            if math.isfinite(number):
+                answers[question.key] = number
+        elif value:
+            answers[question.key] = value
+    return answers
 
 
 # --- response sets -------------------------------------------------------------------------------

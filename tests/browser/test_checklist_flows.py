@@ -90,6 +90,12 @@ def test_build_publish_and_edit_a_checklist(page: Page, world, app, console, scr
     expect(page.get_by_text("from 0 to 5 °C")).to_have_count(0)
     screenshot("version-1")
     page.get_by_role("button", name="Preview").click()
-    expect(page.get_by_role("group", name=re.compile("Door closes tight"))).to_be_visible()
+    door = page.get_by_role("group", name=re.compile("Door closes tight"))
+    seal = page.get_by_role("group", name=re.compile("Photo of the door seal"))
+    expect(door).to_be_visible()
+    expect(seal).to_have_count(0)  # a follow-up, shown only on "fail"
+    door.get_by_text("Fail", exact=True).click()
+    expect(seal).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Score 0%")).to_be_visible()
     screenshot("preview")
     assert_clean_console(console)

@@ -234,8 +234,7 @@ def test_no_builder_route_changes_a_published_version(app, client, site, supervi
 def test_preview_version_page_and_export(app, client, site, supervisor):
     ids = make_checklist(app, site, supervisor, publish=True)
     preview = client.get(f"/inspections/versions/{ids['version_id']}/preview").text
-    assert 'value="fail"' in preview and 'type="number"' in preview
-    assert "Within 0 – 5 °C" in preview
+    assert 'value="fail"' in preview and 'value="na"' in preview
     exported = client.get(f"/inspections/versions/{ids['version_id']}/export")
     assert exported.mimetype == "application/json"
     assert "attachment" in exported.headers["Content-Disposition"]
@@ -360,3 +359,24 @@ def test_a_chinese_reader_builds_and_previews_in_chinese(app, client, site, logi
     client.post(f"/inspections/templates/{ids['template_id']}/draft", data={"csrf_token": token})
     builder = client.get(f"/inspections/templates/{ids['template_id']}/builder").text
     assert "向本分区添加问题" in builder and "发布第 2 版" in builder
+
+
+def test_the_preview_shows_follow_ups_failures_and_the_score(app, client, site, supervisor):
+    ids = make_checklist(app, site, supervisor, publish=True)
+    url = f"/inspections/versions/{ids['version_id']}/preview"
+    with app.app_context():
+        floor, reading = db.session.get(ChecklistVersion, ids["version_id"]).questions
+        floor_key, reading_key = floor.key, reading.key
+    first = client.get(url).text
+    assert "Fridge temperature" not in first and "No answer scored yet." in first
+    passed = client.get(url, query_string={f"answer-{floor_key}": "pass"})
+    assert "Fridge temperature" not in passed.text and "Score 100%" in passed.text
+    failed = client.get(url, query_string={f"answer-{floor_key}": "fail",
+                                           f"answer-{reading_key}": "7.5"},
+                        headers=_htmx("preview_answers"))
+    assert failed.text.lstrip().startswith('<div id="preview_answers"')
+    assert "Fridge temperature" in failed.text and 'value="7.5"' in failed.text
+    assert "Within 0 – 5 °C" in failed.text
+    assert failed.text.count("✗ Failed") == 2 and "Score 0%: 0 of 2 points." in failed.text
+    nonsense = client.get(url, query_string={f"answer-{reading_key}": "nan"})
+    assert nonsense.status_code == 200
