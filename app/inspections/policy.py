@@ -23,11 +23,6 @@ def may_build(user, template: ChecklistTemplate) -> bool:
         user.can_see_site(site.id) for site in template.sites)
 
 
-def may_edit_draft(user, template: ChecklistTemplate) -> bool:
-    return may_build(user, template) and template.draft is not None \
-        and template.archived_at is None
-
-
 def may_open_template_file(user, attachment) -> bool:
     """An instruction's picture: whoever may see its checklist."""
     template = db.session.get(ChecklistTemplate, attachment.entity_id)

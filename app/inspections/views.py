@@ -556,10 +556,12 @@ def template_import():
         draft, problems = _read_upload(form.document.data)
         if not problems:
             mine = [] if current_user.is_admin else list(current_user.sites)
-            template = documents.import_document(draft, all_sites=current_user.is_admin,
-                                                 sites=mine, by=current_user)
-            flash(_("Checklist imported as a draft: check it, then publish it."), "success")
-            return redirect(url_for("inspections.builder", template_id=template.id), 303)
+            ok, template = _run(documents.import_document, draft,
+                                all_sites=current_user.is_admin, sites=mine, by=current_user)
+            if ok:
+                flash(_("Checklist imported as a draft: check it, then publish it."), "success")
+                return redirect(url_for("inspections.builder", template_id=template.id), 303)
+            problems.add("", template)  # the refusal (a supervisor of no site)
     status = 422 if form.errors or problems else 200
     return render_page("inspections/import.html", status=status, form=form,
                        problems=problems.items if problems else [])

@@ -380,3 +380,17 @@ def test_the_preview_shows_follow_ups_failures_and_the_score(app, client, site, 
     assert failed.text.count("✗ Failed") == 2 and "Score 0%: 0 of 2 points." in failed.text
     nonsense = client.get(url, query_string={f"answer-{reading_key}": "nan"})
     assert nonsense.status_code == 200
+
+
+def test_a_supervisor_of_no_site_is_told_why_an_import_is_refused(app, client, site,
+                                                                  supervisor, login_as):
+    ids = make_checklist(app, site, supervisor, publish=True)
+    document = client.get(f"/inspections/versions/{ids['version_id']}/export").text
+    login_as("supervisor", sites=[], username="nowhere")
+    page = client.get("/inspections/templates/import").text
+    response = client.post("/inspections/templates/import", data={
+        **hidden_fields(page, "csrf_token", "idempotency_key"),
+        "document": (io.BytesIO(document.encode()), "round.json")})
+    assert response.status_code == 422
+    assert "Choose the sites it is used at, or all sites." in response.text
+    assert _scalar(app, select(func.count(ChecklistTemplate.id))) == 1
