@@ -148,3 +148,19 @@ def make_checklist(app, site, by, *, publish: bool = False) -> dict:
         return {"template_id": template.id, "version_id": template.versions[-1].id,
                 "section_id": section.id, "question_id": reading.id,
                 "set_id": response_set.id}
+
+
+def make_inspection(app, site, by, template_id: int) -> dict:
+    """An inspection of a published checklist at the site's first location, started by `by`;
+    its id and the key of its first question."""
+    from app.inspections import answers
+    from app.inspections.models import ChecklistTemplate
+
+    with app.test_request_context():
+        by = db.session.get(type(by), by.id)
+        location = db.session.scalar(db.select(Location).where(Location.site_id == site.id)
+                                     .order_by(Location.id))
+        template = db.session.get(ChecklistTemplate, template_id)
+        inspection = answers.start(template, location, by=by)
+        db.session.commit()
+        return {"inspection_id": inspection.id, "key": template.published.questions[0].key}

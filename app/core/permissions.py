@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "requests.manage": MANAGERS,
     "inspections.view": FIELD_ROLES,  # the checklists of their sites
     "inspections.build": MANAGERS,
+    "inspections.inspect": frozenset({"admin", "supervisor", "inspector"}),
 }
 
 

@@ -8,6 +8,7 @@ from app.core.audit import label_entity
 bp = Blueprint("inspections", __name__)
 label_entity("checklisttemplate", _l("checklist"))
 label_entity("responseset", _l("response set"))
+label_entity("inspection", _l("inspection"))
 
 
 @bp.context_processor
@@ -17,4 +18,10 @@ def _helpers():
     return {"localized": localized}
 
 
-from app.inspections import policy, views  # noqa: E402,F401
+from app.inspections import (  # noqa: E402,F401
+    inspection_views,
+    panels,
+    policy,
+    registrations,
+    views,
+)

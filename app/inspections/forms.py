@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms import Form as SubForm
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from app.core.fields import MultiCheckboxField, length, required
 from app.core.forms import Form, IdempotentForm
@@ -244,3 +245,57 @@ class ResponseSetForm(IdempotentForm):
 class ImportForm(IdempotentForm):
     document = FileField(_l("Checklist file (JSON)"), validators=[required()],
                          render_kw={"accept": ".json,application/json"})
+
+
+# --- inspections ---------------------------------------------------------------------------------
+
+class StartForm(IdempotentForm):
+    """Start an inspection: a checklist used at the site, and a location of it. From a
+    location's page the location is given; otherwise the site is chosen first (?site=)."""
+
+    site = SelectField(_l("Site"), coerce=int, validate_choice=False)
+    location = SelectField(_l("Location"), coerce=int, validators=[required()])
+    template = SelectField(_l("Checklist"), coerce=int, validators=[required()])
+    latitude = FloatField(validators=[Optional()], widget=HiddenInput())
+    longitude = FloatField(validators=[Optional()], widget=HiddenInput())
+
+    def __init__(self, *args, user, location=None, site_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from app.sites.queries import location_list
+
+        self.fixed_location = location
+        sites = [(s.id, s.name) for s in db.session.execute(site_options(user))]
+        self.site.choices = sites
+        if location is not None:
+            site_id = location.site_id
+            self.location.choices = [(location.id, location.name)]
+            self.location.data = location.id
+        else:
+            if site_id not in {value for value, _label in sites}:
+                site_id = sites[0][0] if sites else None
+            self.location.choices = [(loc.id, f"{loc.area.name} · {loc.name}") for loc in
+                                     db.session.scalars(location_list(user, site_id=site_id))
+                                     ] if site_id else []
+        self.site.data = site_id
+        self.template.choices = [(t.id, t.label) for t in db.session.scalars(
+            queries.startable_templates(user, site_id))] if site_id else []
+
+    def validate_location(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose a location of this site."))
+
+    def validate_template(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose a checklist used at this site."))
+
+    def start(self) -> dict:
+        from app.inspections.models import ChecklistTemplate
+        from app.sites.models import Location
+
+        return {"template": db.session.get(ChecklistTemplate, self.template.data),
+                "location": db.session.get(Location, self.location.data),
+                "latitude": self.latitude.data, "longitude": self.longitude.data}
+
+
+class CompleteForm(Form):
+    """Complete an inspection (what is still missing is said on the page)."""

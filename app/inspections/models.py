@@ -11,7 +11,17 @@ from datetime import datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.core.models import CreatedByMixin, PublicIdMixin, TimestampMixin, new_uuid
@@ -272,3 +282,88 @@ def refuse_changes_to_published_versions(session, _context, _instances) -> None:
         if _was_published(version):
             raise PublishedVersionChanged(
                 f"version {version.id} of checklist {version.template_id} is published")
+
+
+# --- inspections ---------------------------------------------------------------------------------
+
+INSPECTION_STATUSES = ("in_progress", "completed")
+INSPECTION_STATUS_LABELS = {"in_progress": _l("In progress"), "completed": _l("Completed")}
+
+
+class Inspection(PublicIdMixin, TimestampMixin, db.Model):
+    """A checklist answered at a location, against the version it was started with."""
+
+    __entity__ = "inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("checklist_template.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("checklist_version.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id",
+                                                               ondelete="SET NULL"))
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    # where the device was when it started, if its user allowed it
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    # the score when completed (inspections.scoring)
+    points: Mapped[int | None]
+    possible: Mapped[int | None]
+    passed: Mapped[bool | None]
+    reopen_count: Mapped[int] = mapped_column(default=0)
+
+    template = relationship("ChecklistTemplate")
+    version = relationship("ChecklistVersion")
+    site = relationship("Site")
+    location = relationship("Location")
+    inspector = relationship("User")
+    answers = relationship("InspectionAnswer", back_populates="inspection",
+                           cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_inspection_started", "started_at", "id"),  # the list's order, all my sites
+        Index("ix_inspection_inspector_started", "inspector_id", "started_at", "id"),  # mine
+        Index("ix_inspection_inspector_status", "inspector_id", "status"),  # mine, unfinished
+        Index("ix_inspection_location_started", "location_id", "started_at"),  # its panel
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "in_progress"
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.points / self.possible if self.possible else None
+
+    def answer_values(self) -> dict:
+        return {answer.question_key: answer.value for answer in self.answers}
+
+
+class InspectionAnswer(TimestampMixin, db.Model):
+    """One question's answer in an inspection, saved as it is given (one row per question:
+    a new answer replaces the old)."""
+
+    __entity__ = "inspectionanswer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(12))
+    value: Mapped[object | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    failed: Mapped[bool] = mapped_column(default=False)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                  ondelete="SET NULL"))
+
+    inspection = relationship("Inspection", back_populates="answers")
+
+    __table_args__ = (UniqueConstraint("inspection_id", "question_key"),)
+
+    @property
+    def reference(self) -> str:
+        """What an action raised from it shows as its source."""
+        return self.inspection.reference
+
+    @property
+    def site_id(self) -> int:
+        return self.inspection.site_id

@@ -31,3 +31,28 @@ def may_open_template_file(user, attachment) -> bool:
 
 
 register_access("checklisttemplate", may_open_template_file)
+
+
+# --- inspections ---------------------------------------------------------------------------------
+
+def may_see_inspection(user, inspection) -> bool:
+    """Its inspector, and the managers and field roles of its site."""
+    return inspection.inspector_id == user.id or (
+        user.can("inspections.view") and user.can_see_site(inspection.site_id))
+
+
+def may_answer(user, inspection) -> bool:
+    """Its inspector, or a supervisor of its site (finishing a round for someone)."""
+    return inspection.is_open and (inspection.inspector_id == user.id or (
+        user.is_manager and user.can_see_site(inspection.site_id)))
+
+
+def may_open_answer_file(user, attachment) -> bool:
+    from app.inspections.models import InspectionAnswer
+
+    answer = db.session.get(InspectionAnswer, attachment.entity_id)
+    return answer is not None and user.is_authenticated and \
+        may_see_inspection(user, answer.inspection)
+
+
+register_access("inspectionanswer", may_open_answer_file)

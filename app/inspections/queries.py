@@ -2,15 +2,19 @@
 
 from flask import abort
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.models import Attachment
+from app.core.scoping import scope
 from app.extensions import db
 from app.inspections import policy
 from app.inspections.models import (
+    INSPECTION_STATUSES,
     ChecklistQuestion,
     ChecklistSection,
     ChecklistTemplate,
     ChecklistVersion,
+    Inspection,
     ResponseSet,
     checklist_template_site,
 )
@@ -105,3 +109,84 @@ def get_response_set(set_id: int) -> ResponseSet:
     if found is None:
         abort(404)
     return found
+
+
+# --- inspections ---------------------------------------------------------------------------------
+
+# The inspection list's order, newest first (keyset pages; ix_inspection_started).
+INSPECTION_ORDER = (Inspection.started_at.desc(), Inspection.id.desc())
+
+
+def inspection_list(user, *, mine: bool, status: str = "", result: str = ""):
+    statement = (select(Inspection)
+                 .options(joinedload(Inspection.template), joinedload(Inspection.location),
+                          joinedload(Inspection.inspector), joinedload(Inspection.site))
+                 .order_by(*INSPECTION_ORDER))
+    if mine:
+        statement = statement.where(Inspection.inspector_id == user.id)
+    else:
+        statement = scope(statement, user, Inspection.site_id)
+    if status in INSPECTION_STATUSES:
+        statement = statement.where(Inspection.status == status)
+    if result in ("passed", "failed"):
+        statement = statement.where(Inspection.passed.is_(result == "passed"))
+    return statement
+
+
+def my_open_inspections(user):
+    """What the user left half done: resumed from the list (few: not paged)."""
+    return (select(Inspection).options(joinedload(Inspection.template),
+                                       joinedload(Inspection.location))
+            .where(Inspection.inspector_id == user.id, Inspection.status == "in_progress")
+            .order_by(Inspection.updated_at.desc()).limit(20))
+
+
+def get_inspection(user, inspection_id: int) -> Inspection:
+    inspection = db.session.get(Inspection, inspection_id, options=[
+        selectinload(Inspection.answers), joinedload(Inspection.location),
+        joinedload(Inspection.site), joinedload(Inspection.inspector)])
+    if inspection is None or not policy.may_see_inspection(user, inspection):
+        abort(404)
+    # the version as the inspection shows it: sections and questions at once
+    db.session.get(ChecklistVersion, inspection.version_id, options=_whole_version())
+    return inspection
+
+
+def photos_by_question(inspection: Inspection) -> dict[str, list]:
+    """The photos of each question's answer, in one query."""
+    keys = {answer.id: answer.question_key for answer in inspection.answers}
+    if not keys:
+        return {}
+    photos: dict[str, list] = {}
+    for photo in db.session.scalars(select(Attachment).where(
+            Attachment.entity_type == "inspectionanswer", Attachment.entity_id.in_(keys))
+            .order_by(Attachment.id)):
+        photos.setdefault(keys[photo.entity_id], []).append(photo)
+    return photos
+
+
+def startable_templates(user, site_id: int):
+    """The published, not archived checklists used at a site, for starting an inspection."""
+    published = exists().where(ChecklistVersion.template_id == ChecklistTemplate.id,
+                               ChecklistVersion.published_at.is_not(None))
+    return (select(ChecklistTemplate)
+            .where(ChecklistTemplate.archived_at.is_(None), published,
+                   or_(ChecklistTemplate.all_sites, _used_at([site_id])))
+            .order_by(ChecklistTemplate.title))
+
+
+def recent_at_location(user, location_id: int, limit: int = 5):
+    statement = (select(Inspection).options(joinedload(Inspection.template),
+                                            joinedload(Inspection.inspector))
+                 .where(Inspection.location_id == location_id)
+                 .order_by(Inspection.started_at.desc(), Inspection.id.desc()).limit(limit))
+    return scope(statement, user, Inspection.site_id)
+
+
+def actions_raised(inspection: Inspection):
+    """The corrective actions raised from the inspection's answers."""
+    from app.actions.models import Action
+
+    ids = [answer.id for answer in inspection.answers]
+    return (select(Action).where(Action.source_type == "inspectionanswer",
+                                 Action.source_id.in_(ids)).order_by(Action.id))

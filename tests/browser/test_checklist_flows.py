@@ -45,6 +45,7 @@ def test_build_publish_and_edit_a_checklist(page: Page, world, app, console, scr
     page.goto("/login")
     sign_in(page, "sue")
     open_section(page, "Inspections")
+    page.get_by_role("link", name="Checklists", exact=True).click()
     page.get_by_role("button", name="New checklist").click()
     page.get_by_label("Title", exact=True).fill("Cold room round")
     page.get_by_label("Title in Chinese").fill("冷库巡检")

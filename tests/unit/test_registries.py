@@ -15,7 +15,7 @@ def test_an_incident_is_a_registered_source_of_actions(app, site):
     reporter = make_user(app, username="ana", roles=("supervisor",), sites=[site])
     incident = make_incident(app, site, reporter)
     with app.app_context():
-        assert sources.kinds()[:2] == ["none", "incident"]
+        assert sources.kinds()[0] == "none" and "incident" in sources.kinds()
         assert str(sources.labels()["incident"]) == "Incident"
         assert sources.kind_of(incident) == "incident"
         assert sources.kind_of(SimpleNamespace(__entity__="nothing known")) == "none"

@@ -30,7 +30,8 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "reason", "opens", "closes", "kind", "channel", "where_text", "contact_name",
           "contact_phone", "contact_email", "website", "started", "rating", "comment", "file",
           "title_zh", "description_zh", "pass_threshold", "used_at", "change_note", "direction",
-          "document", "choices-0-choice", "choices-0-choice_zh", "choices-1-choice")
+          "document", "choices-0-choice", "choices-0-choice_zh", "choices-1-choice", "value",
+          "note", "photo", "template", "latitude", "longitude")
 # The builder's forms: one per question and section, each with its own prefix.
 QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",
                    "upper", "response_set_id", "action_priority", "action_due_days", "show_if")
@@ -47,7 +48,8 @@ NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location
                    "incidents.add_photo", "incidents.change_status",
                    "incidents.request_status",  # no rating form before the request is resolved
                    "incidents.request_convert",  # menus only
-                   "incidents.type_file"}
+                   "incidents.type_file", "inspections.complete",  # a button only
+                   "inspections.answer_photo"}
 
 
 @pytest.mark.parametrize("kind", NASTY)

@@ -10,6 +10,7 @@ from tests.helpers import (
     make_action,
     make_checklist,
     make_incident,
+    make_inspection,
     make_request,
     notify,
 )
@@ -77,6 +78,10 @@ POST_WITH_EMPTY_FORM = {
     "inspections.archive": 303,
     "inspections.response_set_new": 422,
     "inspections.response_set_edit": 422,
+    "inspections.start": 422,
+    "inspections.answer": 303,  # nothing sent: the answer is cleared
+    "inspections.answer_photo": 422,  # no photo
+    "inspections.complete": 422,  # questions still unanswered
 }
 # Routes whose POST changes what the next one would reach (a removed question, a discarded
 # draft): each gets a checklist of its own, made just before.
@@ -122,6 +127,9 @@ def world(app, site):
         "other_site": other, "other_reporter": other_reporter,
         **{f"other_{name}": value for name, value in make_checklist(
             app, other, other_reporter).items() if name != "set_id"},
+        **{f"other_{name}": value for name, value in make_inspection(
+            app, other, other_reporter, make_checklist(
+                app, other, other_reporter, publish=True)["template_id"]).items()},
     }
 
 
@@ -143,6 +151,9 @@ def own_records(app, world, user) -> None:
     world["request_id"], world["token"] = request_.id, token
     world["code"] = world["site"].code
     world.update(make_checklist(app, world["site"], _builder(app, world)))
+    published = make_checklist(app, world["site"], _builder(app, world), publish=True)
+    inspector = user if user.can("inspections.inspect") else _builder(app, world)
+    world.update(make_inspection(app, world["site"], inspector, published["template_id"]))
 
 
 def _builder(app, world):
@@ -231,7 +242,7 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
     token = csrf_from(client.get("/profile").get_data(as_text=True))
     for rule, method in routes(app):
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
-                "version_id", "section_id", "question_id"} & set(
+                "version_id", "section_id", "question_id", "inspection_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue

@@ -1,0 +1,201 @@
+"""Inspections: start one (ad hoc or from a location's page), answer it one question at a time,
+complete it; the list of mine and of my sites.
+
+Each answer is its own small form: with htmx it is sent as soon as it changes and the answer
+comes back as the question's part of the page (`#q-<key>`), with its follow-ups and the
+progress bar swapped out of band; without JavaScript each question has a Save button and the
+page comes back at that question.
+"""
+
+import uuid
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.actions.models import STATUS_LABELS as ACTION_STATUS_LABELS
+from app.core.domain import DomainError
+from app.core.forms import apply
+from app.core.idempotency import idempotent
+from app.core.pagination import keyset_page
+from app.core.params import int_arg, text_arg
+from app.core.permissions import requires
+from app.core.render import is_fragment_request, render_page
+from app.extensions import db
+from app.inspections import answers, bp, policy, queries, scoring
+from app.inspections.forms import CompleteForm, StartForm
+from app.inspections.models import ANSWER_LABELS, INSPECTION_STATUS_LABELS, localized
+from app.sites import queries as site_queries
+
+LABELS = {"status_labels": INSPECTION_STATUS_LABELS, "answer_labels": ANSWER_LABELS}
+
+
+@bp.route("/")
+@requires("inspections.view")
+def index():
+    manager = current_user.is_manager
+    filters = {"mine": not manager or text_arg("scope") != "all",
+               "status": text_arg("status"), "result": text_arg("result")}
+    page = keyset_page(queries.inspection_list(current_user, **filters),
+                       *queries.INSPECTION_ORDER)
+    unfinished = db.session.scalars(queries.my_open_inspections(current_user)).all() \
+        if filters["mine"] else []
+    return render_page("inspections/index.html", "inspection_results", page=page,
+                       filters=filters, manager=manager, unfinished=unfinished, **LABELS)
+
+
+@bp.route("/start", methods=["GET", "POST"])
+@requires("inspections.inspect")
+@idempotent
+def start():
+    """Choose a checklist and a location (?location=<public id> from a location's page)."""
+    location = None
+    if public_id := text_arg("location", 40):
+        location = site_queries.get_location(current_user, _uuid_or_404(public_id))
+    form = StartForm(user=current_user, location=location, site_id=int_arg("site"))
+    if form.validate_on_submit():
+        inspection = apply(form, answers.start, **form.start(), field="template",
+                           by=current_user)
+        if inspection:
+            return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
+    return render_page("inspections/start.html", status=422 if form.errors else 200,
+                       form=form, location=location)
+
+
+def _uuid_or_404(text: str):
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        abort(404)
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+def _answering_context(inspection, **more) -> dict:
+    """What the answering page and its parts need: answers, photos, what is shown."""
+    version = inspection.version
+    rows = {a.question_key: a for a in inspection.answers}
+    values = {key: row.value for key, row in rows.items()}
+    shown = {q.key for q in scoring.shown_questions(version, values)}
+    photos = queries.photos_by_question(inspection)
+    needs = answers.missing(inspection, {k: len(v) for k, v in photos.items()})
+    required = [q for q in version.questions if q.key in shown and q.required
+                and q.kind != "instruction"]
+    done = [q for q in required if rows.get(q.key) is not None and
+            rows[q.key].value is not None]
+    failed = [q for q in version.questions if q.key in shown and rows.get(q.key) is not None
+              and rows[q.key].failed]
+    return {"inspection": inspection, "version": version, "rows": rows, "shown": shown,
+            "failed_questions": failed, "fresh_key": lambda: uuid.uuid4().hex,
+            "photos": photos, "needs": needs, "progress": (len(done), len(required)),
+            "may_answer": policy.may_answer(current_user, inspection),
+            "is_failure": scoring.is_failure, "localized": localized,
+            "prompts": {q.key: q.label for q in version.questions},
+            "followers": _followers(version), "complete_form": CompleteForm(formdata=None),
+            "errors": {}, **LABELS, **more}
+
+
+def _followers(version) -> dict[str, list]:
+    followers: dict[str, list] = {}
+    for question in version.questions:
+        if question.show_if_key:
+            followers.setdefault(question.show_if_key, []).append(question)
+    return followers
+
+
+@bp.route("/<int:inspection_id>")
+@requires("inspections.view")
+def inspection(inspection_id: int):
+    """Being answered: the checklist to answer; completed: its report."""
+    inspection = queries.get_inspection(current_user, inspection_id)
+    if inspection.is_open:
+        return render_page("inspections/answering.html", **_answering_context(inspection))
+    return render_page("inspections/report.html", **_answering_context(
+        inspection, actions=db.session.scalars(queries.actions_raised(inspection)).all(),
+        action_status_labels=ACTION_STATUS_LABELS))
+
+
+def _answerable(inspection_id: int):
+    inspection = queries.get_inspection(current_user, inspection_id)
+    if not policy.may_answer(current_user, inspection) and inspection.is_open:
+        abort(403)
+    return inspection
+
+
+def _question_part(inspection, key: str, status: int = 200, **more):
+    """After a save: the question's part, its follow-ups and the progress bar (htmx); the
+    page at that question (without)."""
+    if not is_fragment_request() and status < 400:
+        return redirect(url_for("inspections.inspection", inspection_id=inspection.id) +
+                        f"#q-{key}", 303)
+    db.session.flush()
+    context = _answering_context(inspection, **more)
+    question = next(q for q in inspection.version.questions if q.key == key)
+    template = "inspections/_answer_part.html" if is_fragment_request() else \
+        "inspections/answering.html"
+    return render_page(template, status=status, question=question, **context)
+
+
+@bp.route("/<int:inspection_id>/answers/<key>", methods=["POST"])
+@requires("inspections.inspect")
+@idempotent
+def answer(inspection_id: int, key: str):
+    raw = request.form.getlist("value")
+    return _save(inspection_id, key, answers.save_answer, raw=raw if len(raw) > 1 else (
+        raw[0] if raw else ""), note=request.form.get("note", ""))
+
+
+@bp.route("/<int:inspection_id>/answers/<key>/photos", methods=["POST"])
+@requires("inspections.inspect")
+@idempotent
+def answer_photo(inspection_id: int, key: str):
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return _refused_answer(_answerable(inspection_id), key,
+                               DomainError(_("Choose a photo first.")))
+    return _save(inspection_id, key, answers.add_photo, upload)
+
+
+def _save(inspection_id: int, key: str, service, *args, **kwargs):
+    """Run one answer's service: the question's part again, or what was wrong with it."""
+    inspection = _answerable(inspection_id)
+    try:
+        service(inspection, key[:12], *args, by=current_user, **kwargs)
+    except DomainError as error:
+        return _refused_answer(inspection, key, error)
+    return _question_part(inspection, key)
+
+
+def _refused_answer(inspection, key: str, error: DomainError):
+    """What was sent comes back with the reason, in the question's place; as a message when
+    the question has no place on the page (hidden, unknown, or the inspection completed)."""
+    db.session.rollback()
+    inspection = queries.get_inspection(current_user, inspection.id)
+    context = _answering_context(inspection)
+    if key not in context["shown"] or not inspection.is_open:
+        flash(str(error), "error")
+        if not is_fragment_request():
+            return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
+        response = make_response("", 422)  # the message alone, out of band (add_flash_oob)
+        response.headers["HX-Reswap"] = "none"
+        return response
+    sent = {"value": request.form.getlist("value"), "note": request.form.get("note", "")}
+    return _question_part(inspection, key, status=422,
+                          errors={key: {"message": str(error), "sent": sent}})
+
+
+@bp.route("/<int:inspection_id>/complete", methods=["POST"])
+@requires("inspections.inspect")
+def complete(inspection_id: int):
+    inspection = _answerable(inspection_id)
+    form = CompleteForm()
+    photos = queries.photos_by_question(inspection)
+    if form.validate_on_submit() and (result := apply(
+            form, answers.complete, inspection, by=current_user,
+            photo_counts={k: len(v) for k, v in photos.items()})):
+        flash(_("Inspection %(reference)s completed: %(result)s.",
+                reference=inspection.reference,
+                result=_("passed") if result.passed else _("failed")), "success")
+        return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
+    return render_page("inspections/answering.html", status=422,
+                       **_answering_context(inspection, complete_form=form))

@@ -1,0 +1,240 @@
+"""Answering an inspection through the test client: started from a location's page, each
+answer saved on its own (htmx fragments with follow-ups and progress), bad answers refused
+with the reason, completion with its score and actions, the report, the lists."""
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.actions.models import Action
+from app.extensions import db
+from app.inspections.models import Inspection, InspectionAnswer
+from tests.conftest import csrf_from, make_user
+from tests.helpers import first_location, image_bytes, make_checklist
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def inspector(login_as):
+    return login_as("inspector")
+
+
+@pytest.fixture
+def token(client, inspector):
+    return csrf_from(client.get("/profile").text)
+
+
+@pytest.fixture
+def hygiene(app, site):
+    """The demo hygiene checklist, published for all sites."""
+    from app.inspections.demo import seed_checklists
+
+    admin = make_user(app, username="boss", roles=("admin",))
+    make_user(app, username="sup", name="Sue Visor", roles=("supervisor",), sites=[site])
+    with app.test_request_context():
+        templates = seed_checklists(db.session.get(type(admin), admin.id))
+        db.session.commit()
+        return templates[0].id
+
+
+def _start(app, client, site, token, template_id) -> int:
+    location = first_location(app, site)
+    page = client.get(f"/sites/locations/{location.public_id}").text
+    assert "Inspections here" in page and "Start: Site hygiene check" in page
+    response = client.post(f"/inspections/start?location={location.public_id}", data={
+        "csrf_token": token, "idempotency_key": "start-1", "location": location.id,
+        "template": template_id})
+    assert response.status_code == 303
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _answer(client, inspection_id, key, token, value, note="", htmx=True, idem=None):
+    headers = {**HTMX, "HX-Target": f"q-{key}"} if htmx else {}
+    values = value if isinstance(value, list) else [value]
+    return client.post(f"/inspections/{inspection_id}/answers/{key}", headers=headers, data={
+        "csrf_token": token, "idempotency_key": idem or f"{key}-{value}-{note}",
+        "value": values, "note": note})
+
+
+def _row(app, inspection_id, key) -> InspectionAnswer | None:
+    with app.app_context():
+        return db.session.scalar(select(InspectionAnswer).filter_by(inspection_id=inspection_id,
+                                                          question_key=key))
+
+
+def test_answer_one_at_a_time_and_complete(app, client, site, inspector, token, hygiene,
+                                           login_as):
+    inspection_id = _start(app, client, site, token, hygiene)
+    page = client.get(f"/inspections/{inspection_id}").text
+    assert "0 of 6 required answers given" in page  # the follow-up is hidden
+    assert 'id="q-hy-which" class="question-part" hidden' in page
+    saved = _answer(client, inspection_id, "hy-floor", token, "pass")
+    assert saved.status_code == 200 and "<html" not in saved.text
+    assert saved.text.lstrip().startswith('<div id="q-hy-floor"') and "Saved" in saved.text
+    assert 'id="progress" class="progress" hx-swap-oob="true"' in saved.text
+    assert "1 of 6 required answers given" in saved.text
+    assert len(saved.data) < 8 * 1024
+    # A "no" shows the follow-up at once, out of band.
+    shown = _answer(client, inspection_id, "hy-emptied", token, "no")
+    assert re.search(r'<div id="q-hy-which" class="question-part" hx-swap-oob="true">',
+                     shown.text)
+    assert "Which bins were overflowing?" in shown.text
+    for key, value in (("hy-sign", "yes"), ("hy-contact", "pass"), ("hy-sorted", "pass"),
+                       ("hy-which", "Kitchen, by the door")):
+        assert _answer(client, inspection_id, key, token, value).status_code == 200
+    failing = _answer(client, inspection_id, "hy-equip", token, "dirty")
+    assert "✗ Failed" in failing.text and "a photo is required" in failing.text
+    refused = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
+    assert refused.status_code == 422
+    assert "“Condition of the equipment” still needs a photo of what is wrong." in refused.text
+    photo = client.post(f"/inspections/{inspection_id}/answers/hy-equip/photos", headers={
+        **HTMX, "HX-Target": "q-hy-equip"}, data={
+        "csrf_token": token, "idempotency_key": "photo-1",
+        "photo": (io.BytesIO(image_bytes()), "grease.jpg")})
+    assert photo.status_code == 200 and "/thumb" in photo.text
+    done = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
+    assert done.status_code == 303
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        # 7 points possible (the floor counts twice); the dirty equipment and the bins not
+        # emptied ("no") lose one each: 71 %, under the pass mark of 80 %
+        assert (inspection.status, inspection.points, inspection.possible) == (
+            "completed", 5, 7)
+        assert inspection.passed is False and inspection.completed_at is not None
+        action = db.session.scalar(select(Action))
+        assert action.source_type == "inspectionanswer" and action.priority == 3
+        assert action.title == "Condition of the equipment (Lobby point)"
+        assert action.owner.username == "sup"
+    report = client.get(f"/inspections/{inspection_id}").text
+    assert "Failed items" in report and action.reference in report
+    assert "71%: 5 of 7 points" in report and "Kitchen, by the door" in report
+    late = _answer(client, inspection_id, "hy-floor", token, "fail")
+    assert late.status_code == 422 and "completed" in late.text
+    assert _row(app, inspection_id, "hy-floor").value == "pass"
+    login_as("supervisor")
+    action_page = client.get(f"/actions/{action.id}").text
+    assert f"/inspections/{inspection_id}#answer-hy-equip" in action_page
+
+
+@pytest.mark.parametrize("value,message", [
+    ("abc", "Enter a number such as 12.5"),
+    ("3,5", "Enter a number such as 12.5"),
+    ("NaN", "Enter a number such as 12.5"),
+    ("1e400", "Enter a number such as 12.5"),
+])
+def test_bad_readings_are_refused_and_kept(app, client, site, inspector, token, value,
+                                           message):
+    from tests.helpers import make_inspection
+
+    ids = make_checklist(app, site, inspector, publish=True)
+    inspection = make_inspection(app, site, inspector, ids["template_id"])
+    inspection_id, floor = inspection["inspection_id"], inspection["key"]
+    _answer(client, inspection_id, floor, token, "fail")
+    with app.app_context():
+        reading = db.session.get(Inspection, inspection_id).version.questions[1].key
+    for htmx in (True, False):
+        response = _answer(client, inspection_id, reading, token, value, htmx=htmx,
+                           idem=f"r-{htmx}")
+        assert response.status_code == 422 and message in response.text
+        assert f'value="{value}"' in response.text
+    assert _row(app, inspection_id, reading) is None
+
+
+def test_answers_that_cannot_be_given(app, client, site, inspector, token, hygiene):
+    inspection_id = _start(app, client, site, token, hygiene)
+    not_offered = _answer(client, inspection_id, "hy-equip", token, "sparkling")
+    assert not_offered.status_code == 422 and "Choose one of the answers offered." in \
+        not_offered.text
+    hidden = _answer(client, inspection_id, "hy-which", token, "All of them")
+    assert hidden.status_code == 422 and "not shown now" in hidden.text
+    unknown = _answer(client, inspection_id, "nope", token, "pass")
+    assert unknown.status_code == 422 and "not in the checklist" in unknown.text
+    assert _row(app, inspection_id, "hy-which") is None
+
+
+def test_a_retry_never_doubles_anything(app, client, site, inspector, token, hygiene):
+    inspection_id = _start(app, client, site, token, hygiene)
+    for _ in range(2):
+        _answer(client, inspection_id, "hy-equip", token, "dirty", idem="same")
+        client.post(f"/inspections/{inspection_id}/answers/hy-equip/photos", data={
+            "csrf_token": token, "idempotency_key": "photo-same",
+            "photo": (io.BytesIO(image_bytes()), "grease.jpg")})
+    with app.app_context():
+        from app.core.models import Attachment
+
+        assert db.session.scalar(select(func.count(InspectionAnswer.id))) == 1
+        assert db.session.scalar(select(func.count(Attachment.id)).where(
+            Attachment.entity_type == "inspectionanswer")) == 1
+    # Without JavaScript: the page comes back at the question, and shows what was saved.
+    response = _answer(client, inspection_id, "hy-floor", token, "fail", htmx=False,
+                       note="Sticky by the bar")
+    assert response.status_code == 303 and response.headers["Location"].endswith("#q-hy-floor")
+    resumed = client.get(response.headers["Location"]).text
+    assert 'value="fail" checked' in resumed and "Sticky by the bar" in resumed
+
+
+def test_a_new_version_leaves_a_completed_report_as_it_was(app, client, site, inspector,
+                                                           token, login_as):
+    from app.inspections import services
+    from app.inspections.models import ChecklistTemplate
+    from tests.helpers import make_inspection
+
+    ids = make_checklist(app, site, inspector, publish=True)
+    inspection_id = make_inspection(app, site, inspector, ids["template_id"])["inspection_id"]
+    with app.app_context():
+        floor = db.session.get(Inspection, inspection_id).version.questions[0].key
+    _answer(client, inspection_id, floor, token, "pass")
+    assert client.post(f"/inspections/{inspection_id}/complete",
+                       data={"csrf_token": token}).status_code == 303
+
+    def report() -> str:
+        page = client.get(f"/inspections/{inspection_id}").text
+        return page[page.index("<main"):page.index("</main>")]
+
+    report()  # the "completed" message, said once
+    before = report()
+    with app.test_request_context():
+        template = db.session.get(ChecklistTemplate, ids["template_id"])
+        by = template.versions[0].published_by
+        draft = services.start_draft(template, by=by)
+        services.update_question(draft.questions[0], prompt="Floor spotless?", kind="pass_fail",
+                                 by=by)
+        services.publish(template, change_note="Stricter", by=by)
+        db.session.commit()
+    assert report() == before and "Floor clean?" in before
+
+
+def test_lists_of_inspections(app, client, site, inspector, token, hygiene, login_as):
+    mine = _start(app, client, site, token, hygiene)
+    page = client.get("/inspections/").text
+    assert "To finish" in page and f"/inspections/{mine}" in page and "Resume" in page
+    login_as("supervisor")
+    everyone = client.get("/inspections/?scope=all").text
+    assert f"/inspections/{mine}" in everyone
+    assert "No inspection matches." in client.get("/inspections/?scope=all&status=completed"
+                                                  ).text
+    fragment = client.get("/inspections/?scope=all", headers={
+        **HTMX, "HX-Target": "inspection_results"})
+    assert fragment.text.lstrip().startswith('<div id="inspection_results"')
+
+
+def test_start_ad_hoc_and_bad_choices(app, client, site, inspector, token, hygiene):
+    page = client.get("/inspections/start").text
+    assert "Site hygiene check" in page and "Lobby point" in page
+    hidden = {**{k: v for k, v in re.findall(
+        r'<input[^>]*name="(csrf_token|idempotency_key)"[^>]*value="([^"]*)"', page)}}
+    refused = client.post("/inspections/start", data={**hidden, "location": "999",
+                                                      "template": str(hygiene)})
+    assert refused.status_code == 422 and "Choose a location of this site." in refused.text
+    location = first_location(app, site)
+    started = client.post("/inspections/start", data={
+        **hidden, "location": location.id, "template": hygiene, "latitude": "31.23",
+        "longitude": "121.47"})
+    assert started.status_code == 303
+    with app.app_context():
+        inspection = db.session.scalar(select(Inspection))
+        assert (inspection.latitude, inspection.longitude) == (31.23, 121.47)
+        assert inspection.inspector_id == inspector.id
