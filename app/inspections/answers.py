@@ -124,7 +124,6 @@ def save_answer(inspection: Inspection, key: str, *, raw, note: str = "",
     answer = _answer_row(inspection, key)
     answer.value, answer.note, answer.answered_by_id = value, note, by.id
     answer.failed = bool(scoring.is_failure(question, value))
-    inspection.updated_at = utcnow()
     return answer
 
 
@@ -148,7 +147,6 @@ def add_photo(inspection: Inspection, key: str, upload, *, by):
                                    site_id=inspection.site_id, by=by)
     if question.kind == "photo":
         answer.value, answer.answered_by_id = "photo", by.id
-    inspection.updated_at = utcnow()
     return photo
 
 

@@ -11,6 +11,7 @@ import uuid
 
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.actions.models import STATUS_LABELS as ACTION_STATUS_LABELS
@@ -28,6 +29,32 @@ from app.inspections.models import ANSWER_LABELS, INSPECTION_STATUS_LABELS, loca
 from app.sites import queries as site_queries
 
 LABELS = {"status_labels": INSPECTION_STATUS_LABELS, "answer_labels": ANSWER_LABELS}
+# The fixed words of a question's part (_question_part.html), translated once per page rather
+# than once per question: a hundred questions made a thousand lookups (28 ms of 37).
+WORDS = {
+    "required": _l("required"),
+    "picture": _l("The picture of this instruction"),
+    "signature_later": _l("Signatures are drawn at the end of the checklist."),
+    "critical": _l("Critical"),
+    "pass": _l("Pass"),
+    "fail": _l("Fail"),
+    "na": _l("N/A"),
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "reading": _l("Reading"),
+    "answer": _l("Answer"),
+    "date_time": _l("Date and time"),
+    "what_is_wrong": _l("What is wrong (required)"),
+    "note": _l("Note"),
+    "add_note": _l("Add a note"),
+    "failed": _l("Failed"),
+    "photo_required": _l("a photo is required"),
+    "saved": _l("Saved"),
+    "not_saved": _l("Not saved – tap to retry"),
+    "save": _l("Save"),
+    "take_photo": _l("Take a photo"),
+    "add_photo": _l("Add photo"),
+}
 
 
 @bp.route("/")
@@ -92,7 +119,8 @@ def _answering_context(inspection, **more) -> dict:
             "is_failure": scoring.is_failure, "localized": localized,
             "prompts": {q.key: q.label for q in version.questions},
             "followers": _followers(version), "complete_form": CompleteForm(formdata=None),
-            "errors": {}, **LABELS, **more}
+            "errors": {}, "words": {key: str(text) for key, text in WORDS.items()},
+            **LABELS, **more}
 
 
 def _followers(version) -> dict[str, list]:

@@ -9,6 +9,7 @@ the choices of its response sets (copied in when it is published), logic and sco
 
 from datetime import datetime
 
+from flask import g, has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -52,9 +53,18 @@ MAX_SECTIONS = 50
 
 def localized(english: str, chinese: str) -> str:
     """The Chinese text for a Chinese reader when there is one, else the English."""
-    if chinese and str(get_locale()) == "zh_Hans":
+    if chinese and _reads_chinese():
         return chinese
     return english or chinese
+
+
+def _reads_chinese() -> bool:
+    """Asked a few times per question shown: the locale looked up once per request."""
+    if not has_request_context():
+        return str(get_locale()) == "zh_Hans"
+    if "reads_chinese" not in g:
+        g.reads_chinese = str(get_locale()) == "zh_Hans"
+    return g.reads_chinese
 
 
 def new_key() -> str:

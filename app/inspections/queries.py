@@ -3,6 +3,7 @@
 from flask import abort
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.models import Attachment
 from app.core.scoping import scope
@@ -138,7 +139,7 @@ def my_open_inspections(user):
     return (select(Inspection).options(joinedload(Inspection.template),
                                        joinedload(Inspection.location))
             .where(Inspection.inspector_id == user.id, Inspection.status == "in_progress")
-            .order_by(Inspection.updated_at.desc()).limit(20))
+            .order_by(Inspection.started_at.desc()).limit(20))
 
 
 def get_inspection(user, inspection_id: int) -> Inspection:
@@ -147,8 +148,13 @@ def get_inspection(user, inspection_id: int) -> Inspection:
         joinedload(Inspection.site), joinedload(Inspection.inspector)])
     if inspection is None or not policy.may_see_inspection(user, inspection):
         abort(404)
-    # the version as the inspection shows it: sections and questions at once
-    db.session.get(ChecklistVersion, inspection.version_id, options=_whole_version())
+    # the version as the inspection shows it, sections and questions at once, held by the
+    # inspection (the session keeps only weak references: unheld, it would be read again)
+    questions = joinedload(ChecklistVersion.sections).joinedload(ChecklistSection.questions)
+    version = db.session.get(ChecklistVersion, inspection.version_id, options=[
+        questions.joinedload(ChecklistQuestion.response_set),
+        questions.joinedload(ChecklistQuestion.image)])  # one query, each answer saved
+    set_committed_value(inspection, "version", version)
     return inspection
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.core.models import AuditEvent
 from app.extensions import db
+from app.inspections import answers
 from app.inspections.models import ChecklistTemplate
 from app.inspections.services import start_draft
 from app.sites.models import Location, Site
@@ -56,6 +57,8 @@ PAGES = [
     ("checklists", "/inspections/templates", None, False),
     ("checklist builder", "/inspections/templates/{checklist}/builder", None, True),
     ("checklist preview", "/inspections/versions/{version}/preview", None, False),
+    ("inspections", "/inspections/?scope=all", None, False),
+    ("inspection being answered", "/inspections/{inspection}", None, False),
     ("admin users", "/admin/users", None, True),
     ("admin audit", "/admin/audit", None, True),
 ]
@@ -146,9 +149,15 @@ def data(bench_app, bench_report):
             ChecklistTemplate.title == "Service standard check"))
         version = service.published.id
         start_draft(service, by=db.session.scalar(select(User).filter_by(username="admin")))
+        supervisor = db.session.scalar(select(User).filter_by(username="supervisor"))
+        with bench_app.test_request_context():
+            inspection = answers.start(service, db.session.scalar(
+                select(Location).where(Location.site_id == first.id).order_by(Location.id)),
+                by=supervisor)
         db.session.commit()
         facts = {
             "checklist": service.id,
+            "inspection": inspection.id,
             "version": version,
             "sites": len(sites),
             "locations": db.session.scalar(select(func.count(Location.id))),
@@ -170,7 +179,7 @@ def data(bench_app, bench_report):
 
 def url_of(template: str, data) -> str:
     return template.format(site=data["site_many"][0], checklist=data["checklist"],
-                           version=data["version"])
+                           version=data["version"], inspection=data["inspection"])
 
 
 # --- server time and queries per page ----------------------------------------------------------
