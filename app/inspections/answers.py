@@ -150,6 +150,26 @@ def add_photo(inspection: Inspection, key: str, upload, *, by):
     return photo
 
 
+def sign(inspection: Inspection, key: str | None, image, *, by):
+    """A signature drawn on the screen: the inspector's own at the end (`key` None), or the
+    answer to a signature question (a customer's, say)."""
+    _open_for(inspection, by)
+    if key is None:
+        picture = attachments.save_image(image, entity_type="inspection",
+                                         entity_id=inspection.id, site_id=inspection.site_id,
+                                         by=by)
+        inspection.signature_id = picture.id
+        return picture
+    question = _question(inspection, key)
+    if question.kind != "signature":
+        raise DomainError(_l("This question is not signed."))
+    answer = _answer_row(inspection, key)
+    picture = attachments.save_image(image, entity_type="inspectionanswer",
+                                     entity_id=answer.id, site_id=inspection.site_id, by=by)
+    answer.value, answer.answered_by_id = picture.id, by.id
+    return picture
+
+
 def photos_of(answer: InspectionAnswer) -> list:
     return db.session.scalars(attachments.attachments_for("inspectionanswer", answer.id)).all()
 
@@ -179,6 +199,8 @@ def missing(inspection: Inspection, photo_counts: dict[str, int]) -> list[tuple[
 def complete(inspection: Inspection, *, by, photo_counts: dict[str, int]) -> scoring.Score:
     _open_for(inspection, by)
     needs = missing(inspection, photo_counts)
+    if not needs and inspection.signature_id is None:
+        raise DomainError(_l("Sign the inspection before completing it."), field="signature")
     if needs:
         question, what = needs[0]
         raise DomainError(_l("“%(prompt)s” still needs %(what)s.", prompt=question.label,

@@ -7,6 +7,9 @@ progress bar swapped out of band; without JavaScript each question has a Save bu
 page comes back at that question.
 """
 
+import base64
+import binascii
+import io
 import uuid
 
 from flask import abort, flash, make_response, redirect, request, url_for
@@ -34,7 +37,6 @@ LABELS = {"status_labels": INSPECTION_STATUS_LABELS, "answer_labels": ANSWER_LAB
 WORDS = {
     "required": _l("required"),
     "picture": _l("The picture of this instruction"),
-    "signature_later": _l("Signatures are drawn at the end of the checklist."),
     "critical": _l("Critical"),
     "pass": _l("Pass"),
     "fail": _l("Fail"),
@@ -54,6 +56,15 @@ WORDS = {
     "save": _l("Save"),
     "take_photo": _l("Take a photo"),
     "add_photo": _l("Add photo"),
+    "sign": _l("Signature"),
+    "signature_of": _l("The inspector's signature"),
+    "signed": _l("Signed"),
+    "sign_first": _l("Sign in the box first."),
+    "signature_pad": _l("Signature pad: draw with a finger or the mouse"),
+    "needs_javascript": _l("Signing needs a browser with JavaScript."),
+    "clear_pad": _l("Clear"),
+    "sign_again": _l("Replace the signature"),
+    "save_signature": _l("Save signature"),
 }
 
 
@@ -182,6 +193,55 @@ def answer_photo(inspection_id: int, key: str):
         return _refused_answer(_answerable(inspection_id), key,
                                DomainError(_("Choose a photo first.")))
     return _save(inspection_id, key, answers.add_photo, upload)
+
+
+@bp.route("/<int:inspection_id>/signature", methods=["POST"])
+@requires("inspections.inspect")
+@idempotent
+def signature(inspection_id: int):
+    """A signature drawn on the screen, sent as a PNG data URL: the inspector's (no ?key=), or
+    a signature question's answer."""
+    key = text_arg("key", 12) or None
+    inspection = _answerable(inspection_id)
+    try:
+        drawn = _drawing(request.form.get("signature", ""))
+        answers.sign(inspection, key, drawn, by=current_user)
+    except DomainError as error:
+        if key is not None:
+            return _refused_answer(inspection, key, error)
+        return _signature_part(inspection, status=422, error=str(error))
+    if key is not None:
+        return _question_part(inspection, key)
+    return _signature_part(inspection)
+
+
+MAX_SIGNATURE_BYTES = 512 * 1024
+PNG_DATA_URL = "data:image/png;base64,"
+
+
+def _drawing(data_url: str):
+    """The PNG a signature pad sent, as an upload the attachments service checks (it decodes
+    the image: anything else is refused there)."""
+    if not data_url.startswith(PNG_DATA_URL) or len(data_url) > MAX_SIGNATURE_BYTES * 4 // 3:
+        raise DomainError(_("Sign in the box first."))
+    try:
+        data = base64.b64decode(data_url[len(PNG_DATA_URL):], validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError(_("Sign in the box first.")) from None
+    upload = io.BytesIO(data)
+    upload.filename = "signature.png"
+    return upload
+
+
+def _signature_part(inspection, status: int = 200, error: str = ""):
+    """The signature section (htmx), or the page: at the signature, or again with the error."""
+    if not is_fragment_request() and not error:
+        return redirect(url_for("inspections.inspection", inspection_id=inspection.id) +
+                        "#signature", 303)
+    db.session.flush()
+    template = "inspections/_signature.html" if is_fragment_request() else \
+        "inspections/answering.html"
+    return render_page(template, status=status, error=error, **_answering_context(inspection))
 
 
 def _save(inspection_id: int, key: str, service, *args, **kwargs):

@@ -323,8 +323,12 @@ class Inspection(PublicIdMixin, TimestampMixin, db.Model):
     possible: Mapped[int | None]
     passed: Mapped[bool | None]
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # the inspector's signature, drawn at the end (an image attachment of the inspection)
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id",
+                                                                ondelete="SET NULL"))
 
     template = relationship("ChecklistTemplate")
+    signature = relationship("Attachment", foreign_keys=[signature_id])
     version = relationship("ChecklistVersion")
     site = relationship("Site")
     location = relationship("Location")

@@ -56,3 +56,15 @@ def may_open_answer_file(user, attachment) -> bool:
 
 
 register_access("inspectionanswer", may_open_answer_file)
+
+
+def may_open_inspection_file(user, attachment) -> bool:
+    """The inspector's signature: whoever may see the inspection."""
+    from app.inspections.models import Inspection
+
+    inspection = db.session.get(Inspection, attachment.entity_id)
+    return inspection is not None and user.is_authenticated and \
+        may_see_inspection(user, inspection)
+
+
+register_access("inspection", may_open_inspection_file)

@@ -2,7 +2,7 @@
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-01 13:13:16.323991
+Create Date: 2026-12-01 13:35:14.433080
 
 """
 from alembic import op
@@ -35,11 +35,13 @@ def upgrade():
     sa.Column('possible', sa.Integer(), nullable=True),
     sa.Column('passed', sa.Boolean(), nullable=True),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('signature_id', sa.Integer(), nullable=True),
     sa.Column('public_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['inspector_id'], ['user.id'], name=op.f('fk_inspection_inspector_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_inspection_location_id_location'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['signature_id'], ['attachment.id'], name=op.f('fk_inspection_signature_id_attachment'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_inspection_site_id_site'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['template_id'], ['checklist_template.id'], name=op.f('fk_inspection_template_id_checklist_template')),
     sa.ForeignKeyConstraint(['version_id'], ['checklist_version.id'], name=op.f('fk_inspection_version_id_checklist_version')),

@@ -49,7 +49,8 @@ NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location
                    "incidents.request_status",  # no rating form before the request is resolved
                    "incidents.request_convert",  # menus only
                    "incidents.type_file", "inspections.complete",  # a button only
-                   "inspections.answer_photo"}
+                   "inspections.answer_photo",
+                   "inspections.signature"}  # a drawing, never echoed back
 
 
 @pytest.mark.parametrize("kind", NASTY)

@@ -59,6 +59,15 @@ def _answer(client, inspection_id, key, token, value, note="", htmx=True, idem=N
         "value": values, "note": note})
 
 
+def _sign(client, inspection_id, token, key=None, headers=None):
+    import base64
+
+    drawn = "data:image/png;base64," + base64.b64encode(image_bytes("PNG")).decode()
+    url = f"/inspections/{inspection_id}/signature" + (f"?key={key}" if key else "")
+    return client.post(url, headers=headers or {}, data={
+        "csrf_token": token, "idempotency_key": f"sign-{key}", "signature": drawn})
+
+
 def _row(app, inspection_id, key) -> InspectionAnswer | None:
     with app.app_context():
         return db.session.scalar(select(InspectionAnswer).filter_by(inspection_id=inspection_id,
@@ -95,6 +104,11 @@ def test_answer_one_at_a_time_and_complete(app, client, site, inspector, token, 
         "csrf_token": token, "idempotency_key": "photo-1",
         "photo": (io.BytesIO(image_bytes()), "grease.jpg")})
     assert photo.status_code == 200 and "/thumb" in photo.text
+    unsigned = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
+    assert unsigned.status_code == 422 and "Sign the inspection before completing it." in \
+        unsigned.text
+    signed = _sign(client, inspection_id, token, headers={**HTMX, "HX-Target": "signature"})
+    assert signed.text.lstrip().startswith('<section id="signature"') and "Signed" in signed.text
     done = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
     assert done.status_code == 303
     with app.app_context():
@@ -187,6 +201,7 @@ def test_a_new_version_leaves_a_completed_report_as_it_was(app, client, site, in
     with app.app_context():
         floor = db.session.get(Inspection, inspection_id).version.questions[0].key
     _answer(client, inspection_id, floor, token, "pass")
+    _sign(client, inspection_id, token)
     assert client.post(f"/inspections/{inspection_id}/complete",
                        data={"csrf_token": token}).status_code == 303
 
@@ -238,3 +253,33 @@ def test_start_ad_hoc_and_bad_choices(app, client, site, inspector, token, hygie
         inspection = db.session.scalar(select(Inspection))
         assert (inspection.latitude, inspection.longitude) == (31.23, 121.47)
         assert inspection.inspector_id == inspector.id
+
+
+def test_signatures_are_checked_images(app, client, site, inspector, token, hygiene):
+    from app.inspections.models import ChecklistTemplate
+
+    inspection_id = _start(app, client, site, token, hygiene)
+    for bad in ("", "data:image/png;base64,not-base64!", "data:text/html;base64,PGI+",
+                "data:image/png;base64," + "QUFB" * 10):
+        response = client.post(f"/inspections/{inspection_id}/signature", headers={
+            **HTMX, "HX-Target": "signature"}, data={
+            "csrf_token": token, "idempotency_key": f"bad-{len(bad)}", "signature": bad})
+        assert response.status_code == 422, bad
+    with app.app_context():
+        assert db.session.get(Inspection, inspection_id).signature_id is None
+        service = db.session.scalar(select(ChecklistTemplate).filter_by(
+            title="Service standard check")).id
+    # A signature question (the customer's) is answered by its own pad.
+    other = _start_other(app, client, site, token, service)
+    signed = _sign(client, other, token, key="sv-sign",
+                   headers={**HTMX, "HX-Target": "q-sv-sign"})
+    assert signed.status_code == 200 and "Signed" in signed.text
+    assert _row(app, other, "sv-sign").value is not None
+
+
+def _start_other(app, client, site, token, template_id) -> int:
+    location = first_location(app, site)
+    response = client.post(f"/inspections/start?location={location.public_id}", data={
+        "csrf_token": token, "idempotency_key": f"start-{template_id}",
+        "location": location.id, "template": template_id})
+    return int(response.headers["Location"].rsplit("/", 1)[1])

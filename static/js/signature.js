@@ -1,0 +1,71 @@
+// Signature pads (templates/inspections/_signature.html): the npm package signature_pad,
+// loaded from static/vendor when a pad is on the page, started on every htmx swap that brings
+// one (htmx:load). The drawing goes with the form as a PNG data URL; an empty pad is not sent.
+(function () {
+  "use strict";
+
+  var waiting = [];
+  var loading = false;
+
+  function withLibrary(src, done) {
+    if (window.SignaturePad) { done(); return; }
+    waiting.push(done);
+    if (loading) return;
+    loading = true;
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = function () { waiting.splice(0).forEach(function (f) { f(); }); };
+    document.head.appendChild(script);
+  }
+
+  function start(canvas) {
+    var ratio = Math.max(window.devicePixelRatio || 1, 1);
+    canvas.width = canvas.offsetWidth * ratio;
+    canvas.height = canvas.offsetHeight * ratio;
+    canvas.getContext("2d").scale(ratio, ratio);
+    var pad = new window.SignaturePad(canvas, { backgroundColor: "rgb(255, 255, 255)" });
+    var form = canvas.closest("form");
+    var message = form.querySelector(".signature-message");
+    form.querySelector("[data-signature-clear]").addEventListener("click", function () {
+      pad.clear();
+    });
+    function fill(event) {
+      if (pad.isEmpty()) {
+        event.preventDefault();
+        message.textContent = form.dataset.empty;
+        message.hidden = false;
+        return false;
+      }
+      message.hidden = true;
+      form.querySelector("input[name=signature]").value = pad.toDataURL("image/png");
+      if (event.detail && event.detail.parameters) {
+        event.detail.parameters.signature = pad.toDataURL("image/png");
+      }
+      return true;
+    }
+    form.addEventListener("htmx:configRequest", fill);  // with htmx
+    form.addEventListener("submit", function (event) {  // without (htmx not loaded)
+      if (!window.htmx) fill(event);
+    });
+  }
+
+  function startAll(root) {
+    var pads = (root && root.querySelectorAll) ? root.querySelectorAll("canvas[data-signature-pad]") : [];
+    Array.prototype.forEach.call(pads, function (canvas) {
+      if (canvas.dataset.started) return;
+      canvas.dataset.started = "1";
+      var folded = canvas.closest("details");
+      if (folded && !folded.open) {  // no size until unfolded: start it then
+        folded.addEventListener("toggle", function once() {
+          folded.removeEventListener("toggle", once);
+          withLibrary(canvas.dataset.library, function () { start(canvas); });
+        });
+        return;
+      }
+      withLibrary(canvas.dataset.library, function () { start(canvas); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { startAll(document); });
+  document.addEventListener("htmx:load", function (event) { startAll(event.target); });
+})();
