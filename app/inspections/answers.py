@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.actions import services as actions
 from app.auth.models import User
@@ -218,10 +219,35 @@ def complete(inspection: Inspection, *, by, photo_counts: dict[str, int]) -> sco
     return result
 
 
+def reopen(inspection: Inspection, *, reason: str, by) -> None:
+    """A completed inspection answered again (a supervisor's decision, with the reason); its
+    timeline keeps the first completion, and completing again scores it again."""
+    reason = (reason or "").strip()
+    if inspection.is_open:
+        raise DomainError(_l("This inspection is not completed."))
+    if not policy.may_reopen(by, inspection):
+        raise DomainError(_l("Only a supervisor of its site may reopen an inspection."))
+    if not reason:
+        raise DomainError(_l("Say why it is reopened."), field="reason")
+    inspection.status, inspection.completed_at = "in_progress", None
+    inspection.reopen_count += 1
+    timeline.add_event(inspection, "reopened", by=by, text=reason, from_status="completed",
+                       to_status="in_progress")
+    audit.record(by, "update", inspection, summary=inspection.reference,
+                 before={"status": "completed"}, after={"status": "in_progress",
+                                                        "reason": reason})
+
+
 def _raise_actions(inspection: Inspection, result: scoring.Score, by) -> None:
     """Each failed answer whose question says so becomes a corrective action, owned by a
-    supervisor of the site (none: unowned, for a manager to give)."""
+    supervisor of the site (none: unowned, for a manager to give); once per answer, however
+    often the inspection is completed again."""
+    from app.actions.models import Action
+
     answers = {a.question_key: a for a in inspection.answers}
+    raised = set(db.session.scalars(select(Action.source_id).where(
+        Action.source_type == "inspectionanswer",
+        Action.source_id.in_([a.id for a in answers.values()]))))
     owner = db.session.scalar(users_of_site(inspection.site_id)
                               .where(User.roles.contains("supervisor")).limit(1))
     today = utc_to_local(utcnow(), inspection.site.timezone).date()
@@ -229,6 +255,8 @@ def _raise_actions(inspection: Inspection, result: scoring.Score, by) -> None:
         if not question.action_on_failure:
             continue
         answer = answers[question.key]
+        if answer.id in raised:
+            continue
         where = inspection.location.name if inspection.location else inspection.site.name
         actions.raise_action(
             answer, site_id=inspection.site_id, owner=owner, by=by,

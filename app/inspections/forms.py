@@ -299,3 +299,8 @@ class StartForm(IdempotentForm):
 
 class CompleteForm(Form):
     """Complete an inspection (what is still missing is said on the page)."""
+
+
+class ReopenForm(Form):
+    reason = TextAreaField(_l("Why it is reopened"), validators=[required(), length(2000)],
+                           render_kw={"rows": 2})

@@ -25,9 +25,10 @@ from app.core.pagination import keyset_page
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import is_fragment_request, render_page
+from app.core.timeline import events_of
 from app.extensions import db
 from app.inspections import answers, bp, policy, queries, scoring
-from app.inspections.forms import CompleteForm, StartForm
+from app.inspections.forms import CompleteForm, ReopenForm, StartForm
 from app.inspections.models import ANSWER_LABELS, INSPECTION_STATUS_LABELS, localized
 from app.sites import queries as site_queries
 
@@ -149,9 +150,35 @@ def inspection(inspection_id: int):
     inspection = queries.get_inspection(current_user, inspection_id)
     if inspection.is_open:
         return render_page("inspections/answering.html", **_answering_context(inspection))
-    return render_page("inspections/report.html", **_answering_context(
+    return _report(inspection)
+
+
+def _report(inspection, status: int = 200, reopen_form=None):
+    return render_page("inspections/report.html", status=status, **_answering_context(
         inspection, actions=db.session.scalars(queries.actions_raised(inspection)).all(),
-        action_status_labels=ACTION_STATUS_LABELS))
+        action_status_labels=ACTION_STATUS_LABELS,
+        may_reopen=policy.may_reopen(current_user, inspection),
+        reopen_form=reopen_form or ReopenForm(formdata=None),
+        events=db.session.scalars(events_of("inspection", inspection.id)).all()))
+
+
+@bp.route("/<int:inspection_id>/reopen", methods=["POST"])
+@requires("inspections.build")
+def reopen(inspection_id: int):
+    inspection = queries.get_inspection(current_user, inspection_id)
+    form = ReopenForm()
+    if form.validate_on_submit() and apply(form, answers.reopen, inspection,
+                                           reason=form.reason.data, field="reason",
+                                           by=current_user):
+        flash(_("%(reference)s is open again: answer it, then complete it.",
+                reference=inspection.reference), "success")
+        return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
+    if inspection.is_open:  # nothing to reopen: said on the page being answered
+        for error in form.form_errors + form.reason.errors:
+            flash(str(error), "error")
+        return render_page("inspections/answering.html", status=422,
+                           **_answering_context(inspection))
+    return _report(inspection, status=422, reopen_form=form)
 
 
 def _answerable(inspection_id: int):

@@ -47,6 +47,10 @@ def may_answer(user, inspection) -> bool:
         user.is_manager and user.can_see_site(inspection.site_id)))
 
 
+def may_reopen(user, inspection) -> bool:
+    return not inspection.is_open and user.is_manager and user.can_see_site(inspection.site_id)
+
+
 def may_open_answer_file(user, attachment) -> bool:
     from app.inspections.models import InspectionAnswer
 

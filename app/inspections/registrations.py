@@ -32,3 +32,4 @@ sources.register("inspectionanswer", _l("Failed inspection answer"), load=_load_
                  url=_answer_url)
 register_sentence("started", lambda event, labels: _("started the inspection"))
 register_sentence("completed", lambda event, labels: _("completed the inspection"))
+# "reopened" is said as for an incident ("reopened it"), with the reason

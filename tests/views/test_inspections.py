@@ -283,3 +283,39 @@ def _start_other(app, client, site, token, template_id) -> int:
         "csrf_token": token, "idempotency_key": f"start-{template_id}",
         "location": location.id, "template": template_id})
     return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_a_supervisor_reopens_with_a_reason_and_completing_again_rescores(
+        app, client, site, inspector, token, login_as):
+    from tests.helpers import make_inspection
+
+    ids = make_checklist(app, site, inspector, publish=True)
+    inspection_id = make_inspection(app, site, inspector, ids["template_id"])["inspection_id"]
+    with app.app_context():
+        floor = db.session.get(Inspection, inspection_id).version.questions[0].key
+    _answer(client, inspection_id, floor, token, "pass")
+    _sign(client, inspection_id, token)
+    client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
+    assert "Reopen the inspection" not in client.get(f"/inspections/{inspection_id}").text
+    login_as("supervisor")
+    supervisor_token = csrf_from(client.get("/profile").text)
+    no_reason = client.post(f"/inspections/{inspection_id}/reopen",
+                            data={"csrf_token": supervisor_token, "reason": " "})
+    assert no_reason.status_code == 422 and "This field is required." in no_reason.text
+    reopened = client.post(f"/inspections/{inspection_id}/reopen", data={
+        "csrf_token": supervisor_token, "reason": "The floor was not checked"})
+    assert reopened.status_code == 303
+    page = client.get(f"/inspections/{inspection_id}").text
+    assert "Complete inspection" in page  # answerable again
+    _answer(client, inspection_id, floor, supervisor_token, "fail", note="Still wet")
+    with app.app_context():
+        reading = db.session.get(Inspection, inspection_id).version.questions[1].key
+    _answer(client, inspection_id, reading, supervisor_token, "3")
+    assert client.post(f"/inspections/{inspection_id}/complete",
+                       data={"csrf_token": supervisor_token}).status_code == 303
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        assert (inspection.points, inspection.possible, inspection.reopen_count) == (1, 2, 1)
+    report = client.get(f"/inspections/{inspection_id}").text
+    assert report.count("completed the inspection") == 2
+    assert "reopened it: The floor was not checked" in report

@@ -83,6 +83,7 @@ POST_WITH_EMPTY_FORM = {
     "inspections.answer_photo": 422,  # no photo
     "inspections.complete": 422,  # questions still unanswered
     "inspections.signature": 422,  # nothing drawn
+    "inspections.reopen": 422,
 }
 # Routes whose POST changes what the next one would reach (a removed question, a discarded
 # draft): each gets a checklist of its own, made just before.
