@@ -81,10 +81,10 @@ extract: .stamp-install
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium and a CJK font for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    echo "Installing Debian's chromium, a CJK font and pango (PDF reports) for the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	  else \
-	    echo "Browser tests need Debian's chromium: run  sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	    echo "The tests need Debian's chromium, a CJK font and pango: run  sudo apt-get install chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0"; exit 1; \
 	  fi; \
 	fi
 

@@ -12,7 +12,7 @@ import binascii
 import io
 import uuid
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +27,7 @@ from app.core.permissions import requires
 from app.core.render import is_fragment_request, render_page
 from app.core.timeline import events_of
 from app.extensions import db
-from app.inspections import answers, bp, policy, queries, scoring
+from app.inspections import answers, bp, pdf, policy, queries, scoring
 from app.inspections.forms import CompleteForm, ReopenForm, StartForm
 from app.inspections.models import ANSWER_LABELS, INSPECTION_STATUS_LABELS, localized
 from app.sites import queries as site_queries
@@ -160,6 +160,28 @@ def _report(inspection, status: int = 200, reopen_form=None):
         may_reopen=policy.may_reopen(current_user, inspection),
         reopen_form=reopen_form or ReopenForm(formdata=None),
         events=db.session.scalars(events_of("inspection", inspection.id)).all()))
+
+
+@bp.route("/<int:inspection_id>/report.pdf")
+@requires("inspections.view")
+def report_pdf(inspection_id: int):
+    """The report as a PDF: made only here, when asked for (WeasyPrint is slow)."""
+    inspection = queries.get_inspection(current_user, inspection_id)
+    if inspection.is_open:
+        return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
+    html = render_template("inspections/report_pdf.html", **_answering_context(
+        inspection, actions=db.session.scalars(queries.actions_raised(inspection)).all(),
+        action_status_labels=ACTION_STATUS_LABELS))
+    try:
+        document = pdf.render(html, current_user)
+    except pdf.PdfUnavailable as error:
+        flash(str(error), "error")
+        return _report(inspection, status=503)
+    response = make_response(document)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{inspection.reference}.pdf"'
+    return response
 
 
 @bp.route("/<int:inspection_id>/reopen", methods=["POST"])

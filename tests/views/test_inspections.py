@@ -43,12 +43,17 @@ def hygiene(app, site):
 def _start(app, client, site, token, template_id) -> int:
     location = first_location(app, site)
     page = client.get(f"/sites/locations/{location.public_id}").text
-    assert "Inspections here" in page and "Start: Site hygiene check" in page
+    assert {"Inspections here", "Start: Site hygiene check"} <= _words(page) or \
+        {"此处的检查", "开始：现场卫生检查"} <= _words(page)
     response = client.post(f"/inspections/start?location={location.public_id}", data={
         "csrf_token": token, "idempotency_key": "start-1", "location": location.id,
         "template": template_id})
     assert response.status_code == 303
     return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _words(page: str) -> set[str]:
+    return {text.strip() for text in re.findall(r">([^<]+)<", page)}
 
 
 def _answer(client, inspection_id, key, token, value, note="", htmx=True, idem=None):
@@ -280,7 +285,7 @@ def test_signatures_are_checked_images(app, client, site, inspector, token, hygi
 def _start_other(app, client, site, token, template_id) -> int:
     location = first_location(app, site)
     response = client.post(f"/inspections/start?location={location.public_id}", data={
-        "csrf_token": token, "idempotency_key": f"start-{template_id}",
+        "csrf_token": token, "idempotency_key": f"start-other-{template_id}",
         "location": location.id, "template": template_id})
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
@@ -319,3 +324,32 @@ def test_a_supervisor_reopens_with_a_reason_and_completing_again_rescores(
     report = client.get(f"/inspections/{inspection_id}").text
     assert report.count("completed the inspection") == 2
     assert "reopened it: The floor was not checked" in report
+
+
+def test_a_report_in_chinese_as_a_pdf(app, client, site, hygiene, login_as):
+    """The PDF's text extracts back as the same Chinese characters, in a Chinese (SC) font
+    it embeds."""
+    from pypdf import PdfReader
+
+    chinese = login_as("inspector", language="zh_Hans", username="li")
+    token = csrf_from(client.get("/profile").text)
+    inspection_id = _start(app, client, site, token, hygiene)
+    for key, value in (("hy-floor", "pass"), ("hy-sign", "yes"), ("hy-equip", "clean"),
+                       ("hy-contact", "pass"), ("hy-sorted", "pass"), ("hy-emptied", "yes")):
+        _answer(client, inspection_id, key, token, value)
+    _sign(client, inspection_id, token)
+    assert client.post(f"/inspections/{inspection_id}/complete",
+                       data={"csrf_token": token}).status_code == 303
+    assert chinese.language == "zh_Hans"
+    response = client.get(f"/inspections/{inspection_id}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    for words in ("现场卫生检查", "地面干净干燥", "设备状况", "合格线", "签名"):
+        assert words in text.replace(" ", ""), words
+    fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert any("Noto-Sans-CJK-SC" in name for name in fonts), fonts  # SC, not JP forms
+    open_one = _start_other(app, client, site, token, hygiene)
+    assert client.get(f"/inspections/{open_one}/report.pdf").status_code == 303

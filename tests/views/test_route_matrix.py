@@ -85,6 +85,9 @@ POST_WITH_EMPTY_FORM = {
     "inspections.signature": 422,  # nothing drawn
     "inspections.reopen": 422,
 }
+# GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
+# answered is its page.
+GET_ELSEWHERE = {"inspections.report_pdf": 303}
 # Routes whose POST changes what the next one would reach (a removed question, a discarded
 # draft): each gets a checklist of its own, made just before.
 FRESH_RECORDS = ("inspections.",)
@@ -197,7 +200,9 @@ def expected(app, rule, method, role) -> int:
         return 403
     if rule.endpoint in RECORD_RULES and not RECORD_RULES[rule.endpoint](role):
         return 403
-    return 200 if method == "GET" else POST_WITH_EMPTY_FORM[rule.endpoint]
+    if method == "GET":
+        return GET_ELSEWHERE.get(rule.endpoint, 200)
+    return POST_WITH_EMPTY_FORM[rule.endpoint]
 
 
 def test_every_view_declares_who_may_use_it(app):
