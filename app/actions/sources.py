@@ -16,13 +16,16 @@ class SourceKind:
     label: object
     load: Callable  # (user, record id) -> the record; 404 when the user may not open it
     url: Callable   # (record id) -> the address of the record's page
+    # (user, record id) -> (template, context) shown on the action's page, or None
+    panel: Callable | None = None
 
 
 _KINDS: dict[str, SourceKind] = {}
 
 
-def register(kind: str, label, *, load: Callable, url: Callable) -> None:
-    _KINDS[kind] = SourceKind(label=label, load=load, url=url)
+def register(kind: str, label, *, load: Callable, url: Callable,
+             panel: Callable | None = None) -> None:
+    _KINDS[kind] = SourceKind(label=label, load=load, url=url, panel=panel)
 
 
 def kinds() -> list[str]:
@@ -48,3 +51,12 @@ def url_of(kind: str, record_id: int | None) -> str | None:
 
 def load(kind: str, user, record_id: int):
     return _KINDS[kind].load(user, record_id)
+
+
+def panel_of(kind: str, user, record_id: int | None):
+    """What the source shows of itself on an action's page (a failed answer: the question,
+    the answer and its photos), or None."""
+    source = _KINDS.get(kind)
+    if source is None or source.panel is None or not record_id:
+        return None
+    return source.panel(user, record_id)

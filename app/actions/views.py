@@ -92,7 +92,9 @@ def _detail(action, status=200, **forms):
         verify_form=forms.get("verify_form") or VerifyForm(formdata=None),
         comment_form=forms.get("comment_form") or ActionCommentForm(formdata=None),
         source_labels=sources.labels(),
-        source_url=sources.url_of(action.source_type, action.source_id), **LABELS)
+        source_url=sources.url_of(action.source_type, action.source_id),
+        source_panel=sources.panel_of(action.source_type, current_user, action.source_id),
+        **LABELS)
 
 
 @bp.route("/<int:action_id>")

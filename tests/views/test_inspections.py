@@ -136,6 +136,8 @@ def test_answer_one_at_a_time_and_complete(app, client, site, inspector, token, 
     login_as("supervisor")
     action_page = client.get(f"/actions/{action.id}").text
     assert f"/inspections/{inspection_id}#answer-hy-equip" in action_page
+    assert "The failed answer" in action_page and "Condition of the equipment" in action_page
+    assert "Dirty" in action_page and "/thumb" in action_page
 
 
 @pytest.mark.parametrize("value,message", [
