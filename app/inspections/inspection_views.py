@@ -334,5 +334,6 @@ def complete(inspection_id: int):
                 reference=inspection.reference,
                 result=_("passed") if result.passed else _("failed")), "success")
         return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
-    return render_page("inspections/answering.html", status=422,
-                       **_answering_context(inspection, complete_form=form))
+    context = _answering_context(inspection, complete_form=form)
+    first = context["needs"][0][0].key if context["needs"] else None
+    return render_page("inspections/answering.html", status=422, focus=first, **context)

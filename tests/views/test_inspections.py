@@ -84,6 +84,8 @@ def test_answer_one_at_a_time_and_complete(app, client, site, inspector, token, 
     inspection_id = _start(app, client, site, token, hygiene)
     page = client.get(f"/inspections/{inspection_id}").text
     assert "0 of 6 required answers given" in page  # the follow-up is hidden
+    first = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
+    assert first.status_code == 422 and 'value="pass" autofocus' in first.text  # the floor
     assert 'id="q-hy-which" class="question-part" hidden' in page
     saved = _answer(client, inspection_id, "hy-floor", token, "pass")
     assert saved.status_code == 200 and "<html" not in saved.text
@@ -104,6 +106,7 @@ def test_answer_one_at_a_time_and_complete(app, client, site, inspector, token, 
     refused = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
     assert refused.status_code == 422
     assert "“Condition of the equipment” still needs a photo of what is wrong." in refused.text
+    assert 'href="#q-hy-equip">Go to it</a>' in refused.text
     photo = client.post(f"/inspections/{inspection_id}/answers/hy-equip/photos", headers={
         **HTMX, "HX-Target": "q-hy-equip"}, data={
         "csrf_token": token, "idempotency_key": "photo-1",
