@@ -47,7 +47,7 @@ class TemplateForm(IdempotentForm):
     description_zh = TextAreaField(_l("Description in Chinese"), validators=[length(5000)],
                                    render_kw={"rows": 2})
     pass_threshold = IntegerField(
-        _l("Pass mark (% of the points)"), default=80,
+        _l("Pass mark (percent of the points)"), default=80,
         validators=[InputRequired(message=_l("This field is required.")),
                     NumberRange(0, 100, message=_l("Use a number from 0 to 100."))])
     used_at = RadioField(_l("Used at"), default="chosen", choices=[
