@@ -263,7 +263,6 @@ class StartForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         from app.sites.queries import location_list
 
-        self.fixed_location = location
         sites = [(s.id, s.name) for s in db.session.execute(site_options(user))]
         self.site.choices = sites
         if location is not None:
