@@ -11,11 +11,13 @@ label_entity("responseset", _l("response set"))
 label_entity("inspection", _l("inspection"))
 
 
-@bp.context_processor
-def _helpers():
+@bp.app_template_global("localized")
+def _localized(english: str, chinese: str) -> str:
+    """A text in the reader's language (models.localized), in every template: the pages of
+    other domains show checklist answers too (an action raised from one)."""
     from app.inspections.models import localized
 
-    return {"localized": localized}
+    return localized(english, chinese)
 
 
 from app.inspections import (  # noqa: E402,F401

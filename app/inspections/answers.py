@@ -6,7 +6,6 @@ import math
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.actions import services as actions
 from app.auth.models import User
@@ -17,7 +16,7 @@ from app.core.i18n import utc_to_local
 from app.core.models import utcnow
 from app.core.references import next_reference
 from app.extensions import db
-from app.inspections import policy, scoring
+from app.inspections import policy, queries, scoring
 from app.inspections.models import ChecklistTemplate, Inspection, InspectionAnswer
 
 MAX_TEXT = 2000
@@ -242,12 +241,9 @@ def _raise_actions(inspection: Inspection, result: scoring.Score, by) -> None:
     """Each failed answer whose question says so becomes a corrective action, owned by a
     supervisor of the site (none: unowned, for a manager to give); once per answer, however
     often the inspection is completed again."""
-    from app.actions.models import Action
-
     answers = {a.question_key: a for a in inspection.answers}
-    raised = set(db.session.scalars(select(Action.source_id).where(
-        Action.source_type == "inspectionanswer",
-        Action.source_id.in_([a.id for a in answers.values()]))))
+    raised = {action.source_id for action in
+              db.session.scalars(queries.actions_raised(inspection))}
     owner = db.session.scalar(users_of_site(inspection.site_id)
                               .where(User.roles.contains("supervisor")).limit(1))
     today = utc_to_local(utcnow(), inspection.site.timezone).date()

@@ -21,7 +21,7 @@ from app.core.fields import MultiCheckboxField, length, required
 from app.core.forms import Form, IdempotentForm
 from app.extensions import db
 from app.inspections import queries
-from app.inspections.models import ANSWER_LABELS, KIND_LABELS
+from app.inspections.models import KIND_LABELS, answer_label
 from app.inspections.services import answer_values
 from app.sites.queries import site_options
 
@@ -181,18 +181,10 @@ def _conditions(draft, question) -> list[tuple[str, str]]:
         if earlier.show_if_key:
             continue
         for value in answer_values(earlier):
-            choice = next((c for c in earlier.options if c["value"] == value), None)
-            answer = (choice.get("label_zh") if choice and _chinese() and choice.get("label_zh")
-                      else choice["label"] if choice else ANSWER_LABELS[value])
-            options.append((f"{earlier.key}:{value}", _l("“%(prompt)s” is %(answer)s",
-                                                        prompt=earlier.label, answer=answer)))
+            options.append((f"{earlier.key}:{value}", _l(
+                "“%(prompt)s” is %(answer)s", prompt=earlier.label,
+                answer=answer_label(earlier, value))))
     return options
-
-
-def _chinese() -> bool:
-    from flask_babel import get_locale
-
-    return str(get_locale()) == "zh_Hans"
 
 
 class MoveForm(Form):

@@ -14,7 +14,6 @@ import uuid
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.actions.models import STATUS_LABELS as ACTION_STATUS_LABELS
@@ -29,44 +28,14 @@ from app.core.timeline import events_of
 from app.extensions import db
 from app.inspections import answers, bp, pdf, policy, queries, scoring
 from app.inspections.forms import CompleteForm, ReopenForm, StartForm
-from app.inspections.models import ANSWER_LABELS, INSPECTION_STATUS_LABELS, localized
+from app.inspections.models import (
+    ANSWER_LABELS,
+    INSPECTION_STATUS_LABELS,
+    translated_words,
+)
 from app.sites import queries as site_queries
 
 LABELS = {"status_labels": INSPECTION_STATUS_LABELS, "answer_labels": ANSWER_LABELS}
-# The fixed words of a question's part (_question_part.html), translated once per page rather
-# than once per question: a hundred questions made a thousand lookups (28 ms of 37).
-WORDS = {
-    "required": _l("required"),
-    "picture": _l("The picture of this instruction"),
-    "critical": _l("Critical"),
-    "pass": _l("Pass"),
-    "fail": _l("Fail"),
-    "na": _l("N/A"),
-    "yes": _l("Yes"),
-    "no": _l("No"),
-    "reading": _l("Reading"),
-    "answer": _l("Answer"),
-    "date_time": _l("Date and time"),
-    "what_is_wrong": _l("What is wrong (required)"),
-    "note": _l("Note"),
-    "add_note": _l("Add a note"),
-    "failed": _l("Failed"),
-    "photo_required": _l("a photo is required"),
-    "saved": _l("Saved"),
-    "not_saved": _l("Not saved – tap to retry"),
-    "save": _l("Save"),
-    "take_photo": _l("Take a photo"),
-    "add_photo": _l("Add photo"),
-    "sign": _l("Signature"),
-    "signature_of": _l("The inspector's signature"),
-    "signed": _l("Signed"),
-    "sign_first": _l("Sign in the box first."),
-    "signature_pad": _l("Signature pad: draw with a finger or the mouse"),
-    "needs_javascript": _l("Signing needs a browser with JavaScript."),
-    "clear_pad": _l("Clear"),
-    "sign_again": _l("Replace the signature"),
-    "save_signature": _l("Save signature"),
-}
 
 
 @bp.route("/")
@@ -128,10 +97,10 @@ def _answering_context(inspection, **more) -> dict:
             "failed_questions": failed, "fresh_key": lambda: uuid.uuid4().hex,
             "photos": photos, "needs": needs, "progress": (len(done), len(required)),
             "may_answer": policy.may_answer(current_user, inspection),
-            "is_failure": scoring.is_failure, "localized": localized,
+            "is_failure": scoring.is_failure,
             "prompts": {q.key: q.label for q in version.questions},
             "followers": _followers(version), "complete_form": CompleteForm(formdata=None),
-            "errors": {}, "words": {key: str(text) for key, text in WORDS.items()},
+            "errors": {}, "words": translated_words(),
             **LABELS, **more}
 
 
@@ -153,11 +122,16 @@ def inspection(inspection_id: int):
     return _report(inspection)
 
 
-def _report(inspection, status: int = 200, reopen_form=None):
-    return render_page("inspections/report.html", status=status, **_answering_context(
+def _report_context(inspection, **more) -> dict:
+    """What the report shows, on its page and in its PDF: the answers and the actions."""
+    return _answering_context(
         inspection, actions=db.session.scalars(queries.actions_raised(inspection)).all(),
-        action_status_labels=ACTION_STATUS_LABELS,
-        may_reopen=policy.may_reopen(current_user, inspection),
+        action_status_labels=ACTION_STATUS_LABELS, **more)
+
+
+def _report(inspection, status: int = 200, reopen_form=None):
+    return render_page("inspections/report.html", status=status, **_report_context(
+        inspection, may_reopen=policy.may_reopen(current_user, inspection),
         reopen_form=reopen_form or ReopenForm(formdata=None),
         events=db.session.scalars(events_of("inspection", inspection.id)).all()))
 
@@ -169,9 +143,7 @@ def report_pdf(inspection_id: int):
     inspection = queries.get_inspection(current_user, inspection_id)
     if inspection.is_open:
         return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
-    html = render_template("inspections/report_pdf.html", **_answering_context(
-        inspection, actions=db.session.scalars(queries.actions_raised(inspection)).all(),
-        action_status_labels=ACTION_STATUS_LABELS))
+    html = render_template("inspections/report_pdf.html", **_report_context(inspection))
     try:
         document = pdf.render(html, current_user)
     except pdf.PdfUnavailable as error:
@@ -308,8 +280,9 @@ def _refused_answer(inspection, key: str, error: DomainError):
     the question has no place on the page (hidden, unknown, or the inspection completed)."""
     db.session.rollback()
     inspection = queries.get_inspection(current_user, inspection.id)
-    context = _answering_context(inspection)
-    if key not in context["shown"] or not inspection.is_open:
+    shown = {q.key for q in scoring.shown_questions(inspection.version,
+                                                    inspection.answer_values())}
+    if key not in shown or not inspection.is_open:
         flash(str(error), "error")
         if not is_fragment_request():
             return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)

@@ -47,6 +47,54 @@ KIND_ANSWERS = {"pass_fail": ("pass", "fail", "na", "failure"),
                 "choice": ("failure",),  # and the value of each choice
                 "number": ("failure",)}
 SCORED_KINDS = ("pass_fail", "yes_no", "choice", "number")
+# The fixed words of an answer's inputs (_answer_inputs.html and the parts around them),
+# translated once per page rather than once per question: a hundred questions made a thousand
+# lookups (28 ms of 37).
+ANSWER_WORDS = {
+    "required": _l("required"),
+    "picture": _l("The picture of this instruction"),
+    "critical": _l("Critical"),
+    "pass": _l("Pass"),
+    "fail": _l("Fail"),
+    "na": _l("N/A"),
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "reading": _l("Reading"),
+    "answer": _l("Answer"),
+    "date_time": _l("Date and time"),
+    "what_is_wrong": _l("What is wrong (required)"),
+    "note": _l("Note"),
+    "add_note": _l("Add a note"),
+    "failed": _l("Failed"),
+    "photo_required": _l("a photo is required"),
+    "saved": _l("Saved"),
+    "not_saved": _l("Not saved – tap to retry"),
+    "save": _l("Save"),
+    "take_photo": _l("Take a photo"),
+    "add_photo": _l("Add photo"),
+    "sign": _l("Signature"),
+    "signature_of": _l("The inspector's signature"),
+    "signed": _l("Signed"),
+    "sign_first": _l("Sign in the box first."),
+    "signature_pad": _l("Signature pad: draw with a finger or the mouse"),
+    "needs_javascript": _l("Signing needs a browser with JavaScript."),
+    "clear_pad": _l("Clear"),
+    "sign_again": _l("Replace the signature"),
+    "save_signature": _l("Save signature"),
+}
+
+
+def translated_words() -> dict[str, str]:
+    return {key: str(text) for key, text in ANSWER_WORDS.items()}
+
+
+def answer_label(question, value: str) -> str:
+    """How an answer `question` can have reads: a choice's label, or pass / fail / a failure."""
+    choice = next((c for c in question.options if c["value"] == value), None) \
+        if question is not None else None
+    if choice is not None:
+        return localized(choice["label"], choice.get("label_zh", ""))
+    return str(ANSWER_LABELS.get(value, value))
 MAX_QUESTIONS = 300
 MAX_SECTIONS = 50
 

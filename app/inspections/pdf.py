@@ -7,6 +7,7 @@ photos go in downscaled (`dpi`, `jpeg_quality`).
 """
 
 import mimetypes
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.attachments import may_open, upload_dir
 from app.core.domain import DomainError
-from app.core.models import Attachment
+from app.core.queries import attachment_by_public_id
 from app.extensions import db
 
 BASE_URL = "http://fieldbook.invalid/"  # relative links resolve here; nothing is fetched from it
@@ -65,14 +66,12 @@ def _static_file(name: str) -> tuple[bytes, str]:
 
 def _attachment_file(path: str, user) -> tuple[bytes, str]:
     """/attachments/<public id>[/thumb]: a photo of the report, if the user may open it."""
-    import uuid
-
     parts = path.strip("/").split("/")
     try:
         public_id = uuid.UUID(parts[1])
     except (IndexError, ValueError):
         raise ValueError("not an attachment") from None
-    attachment = db.session.scalar(db.select(Attachment).filter_by(public_id=public_id))
+    attachment = db.session.scalar(attachment_by_public_id(public_id))
     if attachment is None or not may_open(user, attachment):
         raise ValueError("not this user's attachment")
     name = attachment.thumb_name if parts[-1] == "thumb" and attachment.thumb_name else \

@@ -10,7 +10,7 @@ from app.core.timeline import register_sentence
 from app.core.urls import path_for
 from app.extensions import db
 from app.inspections import policy
-from app.inspections.models import ANSWER_LABELS, InspectionAnswer, localized
+from app.inspections.models import ANSWER_LABELS, InspectionAnswer
 
 
 def _load_answer(user, answer_id: int) -> InspectionAnswer:
@@ -42,7 +42,7 @@ def _answer_panel(user, answer_id: int):
     return "inspections/_action_source.html", {
         "question": question, "row": answer, "inspection": answer.inspection,
         "photos": queries.photos_by_question(answer.inspection).get(answer.question_key, []),
-        "answer_labels": ANSWER_LABELS, "localized": localized}
+        "answer_labels": ANSWER_LABELS}
 
 
 sources.register("inspectionanswer", _l("Failed inspection answer"), load=_load_answer,

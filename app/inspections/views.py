@@ -38,7 +38,8 @@ from app.inspections.models import (
     KIND_LABELS,
     TEMPLATE_STATUS_LABELS,
     TEMPLATE_STATUSES,
-    localized,
+    answer_label,
+    translated_words,
 )
 from app.sites.queries import site_options
 
@@ -104,17 +105,10 @@ def _piece_context(draft) -> dict:
     prompts = {q.key: q.label for q in draft.questions}
     by_key = {q.key: q for q in draft.questions}
 
-    def answer_label(question) -> str:
-        target = by_key.get(question.show_if_key)
-        choice = next((c for c in (target.options if target else ())
-                       if c["value"] == question.show_if_value), None)
-        if choice is not None:
-            return localized(choice["label"], choice.get("label_zh", ""))
-        return str(ANSWER_LABELS.get(question.show_if_value, question.show_if_value))
-
     return {"question_form": lambda q: _question_form(draft, q, formdata=None),
             "section_title_form": lambda s: _section_form(s, formdata=None),
-            "prompts": prompts, "answer_label": answer_label,
+            "prompts": prompts, "words": translated_words(),
+            "answer_label": lambda q: answer_label(by_key.get(q.show_if_key), q.show_if_value),
             "fresh_key": lambda: uuid.uuid4().hex,
             "section_form": NewSectionForm(formdata=None, prefix="section"), **LABELS}
 
@@ -174,8 +168,7 @@ def _changed_part(template, *, piece: str = "outline", record=None, status: int 
         return redirect(f"{url}#{anchor}" if anchor else url, 303)
     db.session.flush()
     db.session.expire_all()
-    context = {"checklist": template, "draft": template.draft, "errors": {}, "editing": None,
-               **_piece_context(template.draft), **extra}
+    context = _part_context(template, **extra)
     if piece == "question":
         response = render_page("inspections/_question.html", status=status, question=record,
                                **context)
@@ -189,6 +182,13 @@ def _changed_part(template, *, piece: str = "outline", record=None, status: int 
         response.headers["HX-Retarget"] = "#outline"
         response.headers["HX-Reswap"] = "outerHTML"
     return response
+
+
+def _part_context(template, **more) -> dict:
+    """What a builder part rendered on its own needs: the draft, forms that failed (`errors`,
+    keyed as in `_builder`), the question being edited."""
+    return {"checklist": template, "draft": template.draft, "errors": {}, "editing": None,
+            **_piece_context(template.draft), **more}
 
 
 def _refused(template, message, **part):
@@ -268,11 +268,11 @@ def section_save(section_id: int):
                                            by=current_user):
         return _changed_part(template, piece="section", record=section,
                              anchor=f"section-{section.id}")
+    errors = {("section", section.id): form}
     if is_fragment_request():
-        context = {"checklist": template, "draft": template.draft, "editing": None,
-                   "errors": {("section", section.id): form}, **_piece_context(template.draft)}
-        return render_page("inspections/_section.html", status=422, section=section, **context)
-    return _builder(template, status=422, errors={("section", section.id): form})
+        return render_page("inspections/_section.html", status=422, section=section,
+                           **_part_context(template, errors=errors))
+    return _builder(template, status=422, errors=errors)
 
 
 @bp.route("/sections/<int:section_id>/move", methods=["POST"])
@@ -312,8 +312,7 @@ def question_new(section_id: int):
     if request.method == "GET":
         piece = "inspections/_add_question.html" if is_fragment_request() else \
             "inspections/question_new.html"
-        return render_page(piece, form=form, section=section, checklist=template,
-                           **_piece_context(template.draft))
+        return render_page(piece, form=form, section=section, **_part_context(template))
     if form.validate_on_submit() and (question := apply(
             form, services.add_question, section, **form.fields(), image=form.image.data,
             by=current_user)):
@@ -321,10 +320,9 @@ def question_new(section_id: int):
                              anchor=f"question-{question.id}")
     if not is_fragment_request():
         return render_page("inspections/question_new.html", status=422, form=form,
-                           section=section, checklist=template, **_piece_context(template.draft))
-    context = {"checklist": template, "draft": template.draft, "editing": None,
-               "errors": {("add", section.id): form}, **_piece_context(template.draft)}
-    return render_page("inspections/_section.html", status=422, section=section, **context)
+                           section=section, **_part_context(template))
+    return render_page("inspections/_section.html", status=422, section=section,
+                       **_part_context(template, errors={("add", section.id): form}))
 
 
 def _question_of_draft(question_id: int):
@@ -347,9 +345,8 @@ def question_edit(question_id: int):
     status = 422 if form.errors else 200
     if is_fragment_request():
         return render_page("inspections/_question.html", status=status, question=question,
-                           checklist=template, draft=template.draft, editing=question.id,
-                           errors={("question", question.id): form},
-                           **_piece_context(template.draft))
+                           **_part_context(template, editing=question.id,
+                                           errors={("question", question.id): form}))
     return render_page("inspections/question_edit.html", status=status, checklist=template,
                        question=question, form=form, **LABELS)
 

@@ -40,13 +40,15 @@ def hygiene(app, site):
         return templates[0].id
 
 
-def _start(app, client, site, token, template_id) -> int:
+def _start(app, client, site, token, template_id, key="start-1") -> int:
+    """Started with one tap on the location's page (the hygiene checklist's button is there)."""
     location = first_location(app, site)
-    page = client.get(f"/sites/locations/{location.public_id}").text
-    assert {"Inspections here", "Start: Site hygiene check"} <= _words(page) or \
-        {"此处的检查", "开始：现场卫生检查"} <= _words(page)
+    if key == "start-1":
+        page = client.get(f"/sites/locations/{location.public_id}").text
+        assert {"Inspections here", "Start: Site hygiene check"} <= _words(page) or \
+            {"此处的检查", "开始：现场卫生检查"} <= _words(page)
     response = client.post(f"/inspections/start?location={location.public_id}", data={
-        "csrf_token": token, "idempotency_key": "start-1", "location": location.id,
+        "csrf_token": token, "idempotency_key": key, "location": location.id,
         "template": template_id})
     assert response.status_code == 303
     return int(response.headers["Location"].rsplit("/", 1)[1])
@@ -204,16 +206,8 @@ def test_a_new_version_leaves_a_completed_report_as_it_was(app, client, site, in
                                                            token, login_as):
     from app.inspections import services
     from app.inspections.models import ChecklistTemplate
-    from tests.helpers import make_inspection
 
-    ids = make_checklist(app, site, inspector, publish=True)
-    inspection_id = make_inspection(app, site, inspector, ids["template_id"])["inspection_id"]
-    with app.app_context():
-        floor = db.session.get(Inspection, inspection_id).version.questions[0].key
-    _answer(client, inspection_id, floor, token, "pass")
-    _sign(client, inspection_id, token)
-    assert client.post(f"/inspections/{inspection_id}/complete",
-                       data={"csrf_token": token}).status_code == 303
+    inspection_id, ids, _floor = _completed(app, client, site, inspector, token)
 
     def report() -> str:
         page = client.get(f"/inspections/{inspection_id}").text
@@ -288,15 +282,12 @@ def test_signatures_are_checked_images(app, client, site, inspector, token, hygi
 
 
 def _start_other(app, client, site, token, template_id) -> int:
-    location = first_location(app, site)
-    response = client.post(f"/inspections/start?location={location.public_id}", data={
-        "csrf_token": token, "idempotency_key": f"start-other-{template_id}",
-        "location": location.id, "template": template_id})
-    return int(response.headers["Location"].rsplit("/", 1)[1])
+    return _start(app, client, site, token, template_id, key=f"start-other-{template_id}")
 
 
-def test_a_supervisor_reopens_with_a_reason_and_completing_again_rescores(
-        app, client, site, inspector, token, login_as):
+def _completed(app, client, site, inspector, token) -> tuple[int, dict, str]:
+    """An inspection of the helper's checklist, its first question passed, signed and
+    completed: its id, the checklist's ids, the key of its first question."""
     from tests.helpers import make_inspection
 
     ids = make_checklist(app, site, inspector, publish=True)
@@ -305,7 +296,14 @@ def test_a_supervisor_reopens_with_a_reason_and_completing_again_rescores(
         floor = db.session.get(Inspection, inspection_id).version.questions[0].key
     _answer(client, inspection_id, floor, token, "pass")
     _sign(client, inspection_id, token)
-    client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
+    complete = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
+    assert complete.status_code == 303
+    return inspection_id, ids, floor
+
+
+def test_a_supervisor_reopens_with_a_reason_and_completing_again_rescores(
+        app, client, site, inspector, token, login_as):
+    inspection_id, _ids, floor = _completed(app, client, site, inspector, token)
     assert "Reopen the inspection" not in client.get(f"/inspections/{inspection_id}").text
     login_as("supervisor")
     supervisor_token = csrf_from(client.get("/profile").text)
