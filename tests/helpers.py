@@ -152,7 +152,7 @@ def make_checklist(app, site, by, *, publish: bool = False) -> dict:
 
 def make_inspection(app, site, by, template_id: int) -> dict:
     """An inspection of a published checklist at the site's first location, started by `by`;
-    its id and the key of its first question."""
+    its id, the key of its first question and the number of that question's section."""
     from app.inspections import answers
     from app.inspections.models import ChecklistTemplate
 
@@ -163,4 +163,5 @@ def make_inspection(app, site, by, template_id: int) -> dict:
         template = db.session.get(ChecklistTemplate, template_id)
         inspection = answers.start(template, location, by=by)
         db.session.commit()
-        return {"inspection_id": inspection.id, "key": template.published.questions[0].key}
+        return {"inspection_id": inspection.id, "key": template.published.questions[0].key,
+                "section_number": 1}

@@ -51,7 +51,7 @@ def attachment(public_id):
     if found.content_type == "application/pdf":
         return _send(found.stored_name, "application/pdf",
                      download_name=clean_file_name(found.original_name, "document.pdf"))
-    return _send(found.stored_name, "image/jpeg")
+    return _send(found.stored_name, found.content_type)  # a photo (JPEG) or a drawing (PNG)
 
 
 @bp.route("/attachments/<uuid:public_id>/thumb")
@@ -60,7 +60,7 @@ def attachment_thumb(public_id):
     found = _visible_attachment(public_id)
     if not found.thumb_name:
         abort(404)
-    return _send(found.thumb_name, "image/jpeg")
+    return _send(found.thumb_name, found.content_type)
 
 
 def _audit_filters() -> dict:

@@ -157,7 +157,7 @@ def sign(inspection: Inspection, key: str | None, image, *, by):
     if key is None:
         picture = attachments.save_image(image, entity_type="inspection",
                                          entity_id=inspection.id, site_id=inspection.site_id,
-                                         by=by)
+                                         by=by, drawing=True)
         inspection.signature_id = picture.id
         return picture
     question = _question(inspection, key)
@@ -165,9 +165,53 @@ def sign(inspection: Inspection, key: str | None, image, *, by):
         raise DomainError(_l("This question is not signed."))
     answer = _answer_row(inspection, key)
     picture = attachments.save_image(image, entity_type="inspectionanswer",
-                                     entity_id=answer.id, site_id=inspection.site_id, by=by)
+                                     entity_id=answer.id, site_id=inspection.site_id, by=by,
+                                     drawing=True)
     answer.value, answer.answered_by_id = picture.id, by.id
     return picture
+
+
+def save_section(inspection: Inspection, section, *, sent: dict, photos: dict,
+                 by) -> tuple[int, dict[str, DomainError]]:
+    """A section's form sent whole (without JavaScript): each answer that changed and each
+    photo, question by question in order, so that an answer shows or hides the follow-ups
+    after it before they are read. A question sent but hidden by an earlier answer is left
+    as it is. What one question refuses does not stop the others: (how many were saved, the
+    refusals by question key). `sent`: key -> (raw, note); `photos`: key -> upload."""
+    _open_for(inspection, by)
+    by_key = {q.key: q for q in inspection.version.questions}
+    saved, refused = 0, {}
+    for question in section.questions:
+        key = question.key
+        try:
+            with db.session.begin_nested():  # a refusal undoes only its own question
+                if key in sent and _shown_now(inspection, question, by_key) and \
+                        not _unchanged(inspection, question, *sent[key]):
+                    save_answer(inspection, key, raw=sent[key][0], note=sent[key][1], by=by)
+                    saved += 1
+                if key in photos:
+                    add_photo(inspection, key, photos[key], by=by)
+                    saved += 1
+        except DomainError as error:
+            refused[key] = error
+    return saved, refused
+
+
+def _shown_now(inspection: Inspection, question, by_key: dict) -> bool:
+    return scoring.is_shown(question, inspection.answer_values(), by_key)
+
+
+def _unchanged(inspection: Inspection, question, raw, note: str) -> bool:
+    """The answer sent is the one saved (a section's form sends every field it shows)."""
+    try:
+        value = parse_value(question, raw)
+    except DomainError:
+        return False
+    note = (note or "").strip()
+    row = next((a for a in inspection.answers if a.question_key == question.key), None)
+    if row is None:
+        return value is None and not note
+    return row.value == value and (row.note or "") == note
 
 
 def photos_of(answer: InspectionAnswer) -> list:

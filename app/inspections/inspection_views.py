@@ -1,10 +1,11 @@
 """Inspections: start one (ad hoc or from a location's page), answer it one question at a time,
 complete it; the list of mine and of my sites.
 
-Each answer is its own small form: with htmx it is sent as soon as it changes and the answer
-comes back as the question's part of the page (`#q-<key>`), with its follow-ups and the
-progress bar swapped out of band; without JavaScript each question has a Save button and the
-page comes back at that question.
+Each section of the checklist is a form whose fields are named after their question
+(`answer-<key>`, `note-<key>`, `photo-<key>`). With htmx each answer is sent alone as soon as
+it changes and comes back as the question's part of the page (`#q-<key>`), with its follow-ups
+and the progress bar swapped out of band; without JavaScript the section's Save button sends
+the whole section and the page comes back at that section, its follow-ups shown.
 """
 
 import base64
@@ -196,20 +197,66 @@ def _question_part(inspection, key: str, status: int = 200, **more):
     return render_page(template, status=status, question=question, **context)
 
 
+def _sent(key: str) -> tuple[str | list[str], str]:
+    """What the form sent for a question: its answer (a list for several choices) and note."""
+    raw = request.form.getlist(f"answer-{key}")
+    return (raw if len(raw) > 1 else (raw[0] if raw else "")), request.form.get(f"note-{key}", "")
+
+
 @bp.route("/<int:inspection_id>/answers/<key>", methods=["POST"])
 @requires("inspections.inspect")
 @idempotent
 def answer(inspection_id: int, key: str):
-    raw = request.form.getlist("value")
-    return _save(inspection_id, key, answers.save_answer, raw=raw if len(raw) > 1 else (
-        raw[0] if raw else ""), note=request.form.get("note", ""))
+    raw, note = _sent(key)
+    return _save(inspection_id, key, answers.save_answer, raw=raw, note=note)
+
+
+@bp.route("/<int:inspection_id>/sections/<int:section_number>", methods=["POST"])
+@requires("inspections.inspect")
+@idempotent
+def answer_section(inspection_id: int, section_number: int):
+    """A section's form without JavaScript: its answers and photos at once; the page again at
+    that section, with what was refused beside its question and the rest saved."""
+    inspection = _answerable(inspection_id)
+    sections = inspection.version.sections
+    if not 1 <= section_number <= len(sections):
+        abort(404)
+    section = sections[section_number - 1]
+    sent = {q.key: _sent(q.key) for q in section.questions
+            if f"answer-{q.key}" in request.form or f"note-{q.key}" in request.form}
+    photos = {q.key: upload for q in section.questions
+              if (upload := request.files.get(f"photo-{q.key}")) and upload.filename}
+    at_section = url_for("inspections.inspection", inspection_id=inspection.id) + \
+        f"#is-{section.id}"
+    try:
+        saved, refused = answers.save_section(inspection, section, sent=sent, photos=photos,
+                                              by=current_user)
+    except DomainError as error:  # completed meanwhile: nothing to answer
+        flash(str(error), "error")
+        return redirect(at_section, 303)
+    if not refused:
+        if saved:
+            flash(_("Section saved."), "success")
+        return redirect(at_section, 303)
+    flash(_("Some answers were not saved: see what is said beside them."), "error")
+    errors = {key: _refusal(key, error) for key, error in refused.items()}
+    db.session.flush()
+    # What was saved stays saved (200 commits it); nothing saved at all is a refusal.
+    return render_page("inspections/answering.html", status=200 if saved else 422,
+                       focus=next(iter(errors)), **_answering_context(inspection, errors=errors))
+
+
+def _refusal(key: str, error: DomainError) -> dict:
+    """A refused answer as the question's part shows it: the reason and what was sent."""
+    return {"message": str(error), "sent": {"value": request.form.getlist(f"answer-{key}"),
+                                            "note": request.form.get(f"note-{key}", "")}}
 
 
 @bp.route("/<int:inspection_id>/answers/<key>/photos", methods=["POST"])
 @requires("inspections.inspect")
 @idempotent
 def answer_photo(inspection_id: int, key: str):
-    upload = request.files.get("photo")
+    upload = request.files.get(f"photo-{key}")
     if upload is None or not upload.filename:
         return _refused_answer(_answerable(inspection_id), key,
                                DomainError(_("Choose a photo first.")))
@@ -225,7 +272,7 @@ def signature(inspection_id: int):
     key = text_arg("key", 12) or None
     inspection = _answerable(inspection_id)
     try:
-        drawn = _drawing(request.form.get("signature", ""))
+        drawn = _drawing(request.form.get(f"signature-{key}" if key else "signature", ""))
         answers.sign(inspection, key, drawn, by=current_user)
     except DomainError as error:
         if key is not None:
@@ -289,9 +336,7 @@ def _refused_answer(inspection, key: str, error: DomainError):
         response = make_response("", 422)  # the message alone, out of band (add_flash_oob)
         response.headers["HX-Reswap"] = "none"
         return response
-    sent = {"value": request.form.getlist("value"), "note": request.form.get("note", "")}
-    return _question_part(inspection, key, status=422,
-                          errors={key: {"message": str(error), "sent": sent}})
+    return _question_part(inspection, key, status=422, errors={key: _refusal(key, error)})
 
 
 @bp.route("/<int:inspection_id>/complete", methods=["POST"])

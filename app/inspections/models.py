@@ -69,7 +69,6 @@ ANSWER_WORDS = {
     "photo_required": _l("a photo is required"),
     "saved": _l("Saved"),
     "not_saved": _l("Not saved – tap to retry"),
-    "save": _l("Save"),
     "take_photo": _l("Take a photo"),
     "add_photo": _l("Add photo"),
     "sign": _l("Signature"),

@@ -76,4 +76,4 @@ def _attachment_file(path: str, user) -> tuple[bytes, str]:
         raise ValueError("not this user's attachment")
     name = attachment.thumb_name if parts[-1] == "thumb" and attachment.thumb_name else \
         attachment.stored_name
-    return (upload_dir() / name).read_bytes(), "image/jpeg"
+    return (upload_dir() / name).read_bytes(), attachment.content_type

@@ -1,14 +1,15 @@
 // Answering an inspection (templates/inspections/_question_part.html): each answer is sent by
 // htmx as it changes. When a send fails (no network, a server error) the answer stays on the
-// page, marked "Not saved - tap to retry"; the retry sends the same form with the same
-// idempotency key, so a save that did reach the server is never doubled. The start form asks
-// for the device's position; refusing it changes nothing.
+// page, marked "Not saved - tap to retry"; the retry sends the same fields with the same
+// idempotency key, so a save that did reach the server is never doubled. Enter in a reading
+// saves that answer (it would send the whole section, the form without JavaScript). The
+// start form asks for the device's position; refusing it changes nothing.
 (function () {
   "use strict";
 
   function answerForm(event) {
     var elt = event.detail && event.detail.elt;
-    return elt && elt.closest ? elt.closest("form.answer-form") : null;
+    return elt && elt.closest ? elt.closest(".answer-fields") : null;
   }
 
   function markUnsaved(event) {
@@ -30,6 +31,13 @@
   document.addEventListener("htmx:sendError", markUnsaved);
   document.addEventListener("htmx:responseError", markUnsaved);
   document.addEventListener("htmx:beforeRequest", markSending);
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.matches || !input.matches(".answer-fields input")) return;
+    event.preventDefault();
+    input.blur();  // a changed value fires "change": its answer alone is saved
+  });
 
   function askPosition(root) {
     var form = (root || document).querySelector

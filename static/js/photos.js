@@ -34,7 +34,13 @@
     }).catch(function () { return file; });
   }
 
-  function sendRow(form) { return form && form.querySelector("[data-send-row]"); }
+  // What sends the photos: the form, or inside a larger form (an inspection's section) the
+  // block that posts its own photo ([data-photo-sender]).
+  function senderOf(elt) {
+    return elt && elt.closest ? elt.closest("[data-photo-sender], form") : null;
+  }
+
+  function sendRow(sender) { return sender && sender.querySelector("[data-send-row]"); }
 
   function say(row, text) {
     var status = row.querySelector("[data-send-status]");
@@ -69,7 +75,7 @@
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("[data-photo-field] input[type=file]")) return;
-    var row = sendRow(input.form);
+    var row = sendRow(senderOf(input));
     var chosen = Array.prototype.slice.call(input.files);
     if (row) { setBusy(row, true); say(row, row.dataset.preparing); }
     Promise.all(chosen.map(downscale)).then(function (smaller) {
@@ -86,7 +92,7 @@
 
   function formOf(event) {
     var elt = event.detail && event.detail.elt;
-    return elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
+    return elt && (elt.tagName === "FORM" ? elt : senderOf(elt));
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -1,6 +1,7 @@
 // Signature pads (templates/inspections/_signature.html): the npm package signature_pad,
 // loaded from static/vendor when a pad is on the page, started on every htmx swap that brings
-// one (htmx:load). The drawing goes with the form as a PNG data URL; an empty pad is not sent.
+// one (htmx:load). The drawing goes with the pad's request (htmx) as a PNG data URL, in the
+// pad's hidden field; an empty pad is not sent.
 (function () {
   "use strict";
 
@@ -24,28 +25,23 @@
     canvas.height = canvas.offsetHeight * ratio;
     canvas.getContext("2d").scale(ratio, ratio);
     var pad = new window.SignaturePad(canvas, { backgroundColor: "rgb(255, 255, 255)" });
-    var form = canvas.closest("form");
-    var message = form.querySelector(".signature-message");
-    form.querySelector("[data-signature-clear]").addEventListener("click", function () {
+    var holder = canvas.closest("[data-signature-form]");
+    var message = holder.querySelector(".signature-message");
+    var drawing = holder.querySelector("[data-signature-drawing]");
+    holder.querySelector("[data-signature-clear]").addEventListener("click", function () {
       pad.clear();
     });
-    function fill(event) {
+    // htmx has gathered the pad's field (hx-include): the drawing goes in it, or nothing goes.
+    holder.addEventListener("htmx:configRequest", function (event) {
       if (pad.isEmpty()) {
         event.preventDefault();
-        message.textContent = form.dataset.empty;
+        message.textContent = holder.dataset.empty;
         message.hidden = false;
-        return false;
+        return;
       }
       message.hidden = true;
-      form.querySelector("input[name=signature]").value = pad.toDataURL("image/png");
-      if (event.detail && event.detail.parameters) {
-        event.detail.parameters.signature = pad.toDataURL("image/png");
-      }
-      return true;
-    }
-    form.addEventListener("htmx:configRequest", fill);  // with htmx
-    form.addEventListener("submit", function (event) {  // without (htmx not loaded)
-      if (!window.htmx) fill(event);
+      drawing.value = pad.toDataURL("image/png");
+      event.detail.parameters[drawing.name] = drawing.value;
     });
   }
 
@@ -54,6 +50,10 @@
     Array.prototype.forEach.call(pads, function (canvas) {
       if (canvas.dataset.started) return;
       canvas.dataset.started = "1";
+      var holder = canvas.closest("[data-signature-form]");
+      var fallback = holder.previousElementSibling;
+      if (fallback && fallback.hasAttribute("data-signature-fallback")) fallback.remove();
+      holder.hidden = false;  // shown before it is measured (start)
       var folded = canvas.closest("details");
       if (folded && !folded.open) {  // no size until unfolded: start it then
         folded.addEventListener("toggle", function once() {

@@ -67,7 +67,7 @@ def test_saving_one_answer(clients, inspection_url, bench_app, bench_report):
     values = ("pass", "fail")
     times, sizes = [], []
     for n in range(120):
-        data = {"value": values[n % 2], "note": "", "idempotency_key": f"bench-{n}"}
+        data = {"answer-b0-0": values[n % 2], "note-b0-0": "", "idempotency_key": f"bench-{n}"}
         started = time.perf_counter()
         if n == 60:
             with QueryCounter(engine) as counter:

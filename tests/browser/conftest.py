@@ -153,3 +153,15 @@ def world(app) -> World:
             select(Location.public_id).where(Location.site_id == site.id, Location.code == "L1"))
     return World(site=site, user=user, location_url=f"/sites/locations/{public_id}",
                  location_name="Boiler room point")
+
+
+@pytest.fixture
+def patrol(app, world):
+    """The demo checklists, published for all sites; an admin and a supervisor of the site."""
+    from app.inspections.demo import seed_checklists
+
+    admin = make_user(app, username="boss", roles=("admin",))
+    make_user(app, username="sue", name="Sue Visor", roles=("supervisor",), sites=[world.site])
+    with app.test_request_context():
+        seed_checklists(db.session.get(type(admin), admin.id))
+        db.session.commit()

@@ -7,23 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.extensions import db
 from tests.browser.test_flows import assert_clean_console, sign_in
-from tests.conftest import make_user
 from tests.helpers import image_bytes
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def patrol(app, world):
-    from app.inspections.demo import seed_checklists
-
-    admin = make_user(app, username="boss", roles=("admin",))
-    make_user(app, username="sue", name="Sue Visor", roles=("supervisor",), sites=[world.site])
-    with app.test_request_context():
-        seed_checklists(db.session.get(type(admin), admin.id))
-        db.session.commit()
 
 
 def question(page: Page, prompt: str):

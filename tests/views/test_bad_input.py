@@ -31,17 +31,20 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "contact_phone", "contact_email", "website", "started", "rating", "comment", "file",
           "title_zh", "description_zh", "pass_threshold", "used_at", "change_note", "direction",
           "document", "choices-0-choice", "choices-0-choice_zh", "choices-1-choice", "value",
-          "note", "photo", "template", "latitude", "longitude")
-# The builder's forms: one per question and section, each with its own prefix.
+          "note", "photo", "signature", "template", "latitude", "longitude")
+# The builder's forms: one per question and section, each with its own prefix; an inspection's
+# fields are named after their question.
 QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",
                    "upper", "response_set_id", "action_priority", "action_due_days", "show_if")
 
 
-def builder_fields(records, value) -> dict:
-    section, question = records["section_id"], records["question_id"]
+def keyed_fields(records, value) -> dict:
+    """The builder's fields, and those of the matrix inspection's first question."""
+    section, question, key = records["section_id"], records["question_id"], records["key"]
+    answer = {f"{name}-{key}": value for name in ("answer", "note", "photo", "signature")}
     fields = {f"{prefix}-{name}": value for prefix in (f"new{section}", f"q{question}")
               for name in QUESTION_FIELDS}
-    return {**fields, f"s{section}-title": value, f"s{section}-title_zh": value,
+    return {**fields, **answer, f"s{section}-title": value, f"s{section}-title_zh": value,
             "section-title": value, "section-title_zh": value}
 # Forms whose only inputs are passwords or files: what was typed is rightly not sent back.
 NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location_photo",
@@ -67,7 +70,7 @@ def test_every_form_survives_bad_input(app, client, login_as, world, kind):  # n
             world.update(make_checklist(app, world["site"], world["builder"]))
         url = url_for_rule(app, rule, world)
         response = client.post(url, data={"csrf_token": token, **dict.fromkeys(FIELDS, value),
-                                          **builder_fields(world, value)})
+                                          **keyed_fields(world, value)})
         assert response.status_code in (303, 400, 422), (url, response.status_code)
         assert "<script>alert" not in response.text, url
         if response.status_code == 422 and kind == "script" \

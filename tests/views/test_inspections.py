@@ -63,7 +63,7 @@ def _answer(client, inspection_id, key, token, value, note="", htmx=True, idem=N
     values = value if isinstance(value, list) else [value]
     return client.post(f"/inspections/{inspection_id}/answers/{key}", headers=headers, data={
         "csrf_token": token, "idempotency_key": idem or f"{key}-{value}-{note}",
-        "value": values, "note": note})
+        f"answer-{key}": values, f"note-{key}": note})
 
 
 def _sign(client, inspection_id, token, key=None, headers=None):
@@ -72,7 +72,8 @@ def _sign(client, inspection_id, token, key=None, headers=None):
     drawn = "data:image/png;base64," + base64.b64encode(image_bytes("PNG")).decode()
     url = f"/inspections/{inspection_id}/signature" + (f"?key={key}" if key else "")
     return client.post(url, headers=headers or {}, data={
-        "csrf_token": token, "idempotency_key": f"sign-{key}", "signature": drawn})
+        "csrf_token": token, "idempotency_key": f"sign-{key}",
+        f"signature-{key}" if key else "signature": drawn})
 
 
 def _row(app, inspection_id, key) -> InspectionAnswer | None:
@@ -112,7 +113,7 @@ def test_answer_one_at_a_time_and_complete(app, client, site, inspector, token, 
     photo = client.post(f"/inspections/{inspection_id}/answers/hy-equip/photos", headers={
         **HTMX, "HX-Target": "q-hy-equip"}, data={
         "csrf_token": token, "idempotency_key": "photo-1",
-        "photo": (io.BytesIO(image_bytes()), "grease.jpg")})
+        "photo-hy-equip": (io.BytesIO(image_bytes()), "grease.jpg")})
     assert photo.status_code == 200 and "/thumb" in photo.text
     unsigned = client.post(f"/inspections/{inspection_id}/complete", data={"csrf_token": token})
     assert unsigned.status_code == 422 and "Sign the inspection before completing it." in \
@@ -187,7 +188,7 @@ def test_a_retry_never_doubles_anything(app, client, site, inspector, token, hyg
         _answer(client, inspection_id, "hy-equip", token, "dirty", idem="same")
         client.post(f"/inspections/{inspection_id}/answers/hy-equip/photos", data={
             "csrf_token": token, "idempotency_key": "photo-same",
-            "photo": (io.BytesIO(image_bytes()), "grease.jpg")})
+            "photo-hy-equip": (io.BytesIO(image_bytes()), "grease.jpg")})
     with app.app_context():
         from app.core.models import Attachment
 
@@ -279,6 +280,16 @@ def test_signatures_are_checked_images(app, client, site, inspector, token, hygi
                    headers={**HTMX, "HX-Target": "q-sv-sign"})
     assert signed.status_code == 200 and "Signed" in signed.text
     assert _row(app, other, "sv-sign").value is not None
+    # Kept as a PNG (a drawing stays sharp), served as one.
+    with app.app_context():
+        from app.core.models import Attachment
+
+        drawing = db.session.get(Attachment, _row(app, other, "sv-sign").value)
+        assert (drawing.content_type, drawing.stored_name[-4:]) == ("image/png", ".png")
+        public_id = drawing.public_id
+    for url in (f"/attachments/{public_id}", f"/attachments/{public_id}/thumb"):
+        served = client.get(url)
+        assert served.mimetype == "image/png" and served.data[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _start_other(app, client, site, token, template_id) -> int:
@@ -356,3 +367,107 @@ def test_a_report_in_chinese_as_a_pdf(app, client, site, hygiene, login_as):
     assert any("Noto-Sans-CJK-SC" in name for name in fonts), fonts  # SC, not JP forms
     open_one = _start_other(app, client, site, token, hygiene)
     assert client.get(f"/inspections/{open_one}/report.pdf").status_code == 303
+
+
+# --- without JavaScript: each section is one form ------------------------------------------------
+
+def _section(client, inspection_id, number, token, fields, idem=None):
+    return client.post(f"/inspections/{inspection_id}/sections/{number}", data={
+        "csrf_token": token, "idempotency_key": idem or f"section-{number}-{sorted(fields)}",
+        **fields}, content_type="multipart/form-data")
+
+
+def _section_ids(app, inspection_id) -> list[int]:
+    with app.app_context():
+        return [s.id for s in db.session.get(Inspection, inspection_id).version.sections]
+
+
+def test_a_section_is_saved_whole_without_javascript(app, client, site, inspector, token,
+                                                      hygiene):
+    inspection_id = _start(app, client, site, token, hygiene)
+    page = client.get(f"/inspections/{inspection_id}").text
+    assert f'action="/inspections/{inspection_id}/sections/3"' in page
+    assert 'name="answer-hy-sorted" value="pass"' in page and 'name="note-hy-sorted"' in page
+    assert "<noscript><div class=\"button-row\"><button type=\"submit\">Save this section" in page
+    waste = _section_ids(app, inspection_id)[2]
+    saved = _section(client, inspection_id, 3, token, {
+        "answer-hy-sorted": "pass", "note-hy-sorted": "", "answer-hy-emptied": "no",
+        "note-hy-emptied": ""})
+    assert saved.status_code == 303
+    assert saved.headers["Location"].endswith(f"/inspections/{inspection_id}#is-{waste}")
+    page = client.get(f"/inspections/{inspection_id}").text
+    assert "Section saved." in page and "2 of 7 required answers given" in page
+    assert "Which bins were overflowing?" in page  # the follow-up the "no" shows
+    assert (_row(app, inspection_id, "hy-sorted").value, _row(app, inspection_id,
+                                                              "hy-emptied").value) == (
+        "pass", "no")
+    # Sent again with the follow-up: only what changed is saved.
+    _section(client, inspection_id, 3, token, {
+        "answer-hy-sorted": "pass", "note-hy-sorted": "", "answer-hy-emptied": "no",
+        "note-hy-emptied": "", "answer-hy-which": "By the kitchen door", "note-hy-which": ""})
+    assert _row(app, inspection_id, "hy-which").value == "By the kitchen door"
+    assert "Section saved." in client.get(f"/inspections/{inspection_id}").text
+    unchanged = _section(client, inspection_id, 3, token, {
+        "answer-hy-sorted": "pass", "note-hy-sorted": "", "answer-hy-emptied": "no",
+        "note-hy-emptied": "", "answer-hy-which": "By the kitchen door", "note-hy-which": ""},
+        idem="again")
+    assert unchanged.status_code == 303
+    assert "Section saved." not in client.get(f"/inspections/{inspection_id}").text
+    # A "yes" hides the follow-up: what the page still sent for it is left alone.
+    _section(client, inspection_id, 3, token, {
+        "answer-hy-emptied": "yes", "answer-hy-which": "Changed meanwhile"})
+    assert _row(app, inspection_id, "hy-emptied").value == "yes"
+    assert _row(app, inspection_id, "hy-which").value == "By the kitchen door"
+    assert 'id="q-hy-which" class="question-part" hidden' in \
+        client.get(f"/inspections/{inspection_id}").text
+
+
+def test_a_section_keeps_what_was_saved_and_says_what_was_refused(
+        app, client, site, inspector, token, hygiene):
+    inspection_id = _start(app, client, site, token, hygiene)
+    partly = _section(client, inspection_id, 2, token, {
+        "answer-hy-equip": "spotless", "note-hy-equip": "Greasy <b>handles</b>",
+        "answer-hy-contact": "fail", "note-hy-contact": "Not wiped since noon"})
+    assert partly.status_code == 200  # what was saved is kept
+    assert "Some answers were not saved: see what is said beside them." in partly.text
+    assert 'id="e-hy-equip" role="alert">Choose one of the answers offered.' in partly.text
+    assert "Greasy &lt;b&gt;handles&lt;/b&gt;</textarea>" in partly.text  # kept, escaped
+    assert re.search(r'name="answer-hy-equip" value="clean"[^>]*autofocus', partly.text)
+    contact = _row(app, inspection_id, "hy-contact")
+    assert (contact.value, contact.failed, contact.note) == ("fail", True, "Not wiped since noon")
+    assert _row(app, inspection_id, "hy-equip") is None
+    refused = _section(client, inspection_id, 1, token, {"answer-hy-floor": "maybe"})
+    assert refused.status_code == 422 and _row(app, inspection_id, "hy-floor") is None
+
+
+def test_a_photo_goes_with_its_section(app, client, site, inspector, token, hygiene):
+    from app.core.models import Attachment
+
+    inspection_id = _start(app, client, site, token, hygiene)
+    failing = _section(client, inspection_id, 2, token, {"answer-hy-equip": "dirty"})
+    assert failing.status_code == 303
+    page = client.get(f"/inspections/{inspection_id}").text
+    assert 'name="photo-hy-equip"' in page and "a photo is required" in page
+    for _ in range(2):  # the browser sends the form twice: one photo
+        _section(client, inspection_id, 2, token, {
+            "answer-hy-equip": "dirty", "photo-hy-equip": (io.BytesIO(image_bytes()), "g.jpg")},
+            idem="with-photo")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attachment.id)).where(
+            Attachment.entity_type == "inspectionanswer")) == 1
+    assert "a photo is required" not in client.get(f"/inspections/{inspection_id}").text
+    not_an_image = _section(client, inspection_id, 2, token, {
+        "photo-hy-equip": (io.BytesIO(b"plain text"), "g.jpg")})
+    assert not_an_image.status_code == 422 and 'id="e-hy-equip"' in not_an_image.text
+
+
+def test_sections_outside_the_checklist_or_after_completion(app, client, site, inspector,
+                                                             token):
+    inspection_id, _ids, floor = _completed(app, client, site, inspector, token)
+    for number in (0, 9):
+        assert _section(client, inspection_id, number, token, {}).status_code == 404
+    late = _section(client, inspection_id, 1, token, {f"answer-{floor}": "fail"})
+    assert late.status_code == 303
+    assert "This inspection is completed: it can no longer change." in \
+        client.get(late.headers["Location"]).text
+    assert _row(app, inspection_id, floor).value == "pass"

@@ -80,6 +80,7 @@ POST_WITH_EMPTY_FORM = {
     "inspections.response_set_edit": 422,
     "inspections.start": 422,
     "inspections.answer": 303,  # nothing sent: the answer is cleared
+    "inspections.answer_section": 303,  # nothing sent: nothing changes
     "inspections.answer_photo": 422,  # no photo
     "inspections.complete": 422,  # questions still unanswered
     "inspections.signature": 422,  # nothing drawn

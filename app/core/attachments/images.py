@@ -3,8 +3,9 @@
 An upload is accepted only when Pillow decodes it as an image (the name and the declared type
 are ignored). It is turned upright by its EXIF orientation, re-encoded as JPEG without any
 metadata (no GPS position, camera serial or comment leaks), reduced to IMAGE_MAX_SIDE, and
-thumbnailed. Sizes are checked from the header before anything is decoded: a small file can
-hold a huge picture.
+thumbnailed. A drawing (a signature) is re-encoded the same way but as PNG: its strokes stay
+sharp, and it is smaller so. Sizes are checked from the header before anything is decoded: a
+small file can hold a huge picture.
 """
 
 import warnings
@@ -107,20 +108,24 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image
 
 
-def _to_jpeg(image: Image.Image, side: int) -> bytes:
+def _encoded(image: Image.Image, side: int, image_format: str) -> bytes:
     image = image.copy()
     image.thumbnail((side, side))
-    # Pillow writes the source's comment (a JPEG COM segment) back unless told otherwise.
+    # Pillow writes the source's comment (a JPEG COM segment, PNG text) back unless told not to.
     image.info = {}
     out = BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is dropped
+    if image_format == "PNG":
+        image.save(out, "PNG", optimize=True)
+    else:
+        image.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is dropped
     return out.getvalue()
 
 
-def prepare_photo(data: bytes) -> PreparedPhoto:
-    """Decode, turn upright, strip and re-encode one photo; UploadError when it cannot be."""
+def prepare_photo(data: bytes, image_format: str = "JPEG") -> PreparedPhoto:
+    """Decode, turn upright, strip and re-encode one photo (a drawing: as PNG); UploadError
+    when it cannot be."""
     image = _flatten(_decode(data))
-    full = _to_jpeg(image, current_app.config["IMAGE_MAX_SIDE"])
-    thumb = _to_jpeg(image, current_app.config["THUMB_SIDE"])
+    full = _encoded(image, current_app.config["IMAGE_MAX_SIDE"], image_format)
+    thumb = _encoded(image, current_app.config["THUMB_SIDE"], image_format)
     width, height = Image.open(BytesIO(full)).size
     return PreparedPhoto(full=full, thumb=thumb, width=width, height=height)

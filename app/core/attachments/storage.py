@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core.attachments.images import UploadError, is_pdf
+from app.core.attachments.images import UploadError, is_pdf, prepare_photo, read_upload
 from app.core.attachments.prepare import prepared
 from app.core.db import PARTIAL, stage_file
 from app.core.models import Attachment
@@ -40,15 +40,18 @@ def _store(data: bytes, name: str) -> str:
 
 
 def save_image(file_storage, *, entity_type: str, entity_id: int, site_id: int | None,
-               by) -> Attachment:
-    """Store one uploaded photo for a record; raises UploadError with a message for the user."""
-    photo = prepared(file_storage)
-    stem = secrets.token_hex(16)
+               by, drawing: bool = False) -> Attachment:
+    """Store one uploaded photo for a record; raises UploadError with a message for the user.
+    A `drawing` (a signature) is kept as PNG."""
+    photo = prepare_photo(read_upload(file_storage), "PNG") if drawing else \
+        prepared(file_storage)
+    stem, extension = secrets.token_hex(16), "png" if drawing else "jpg"
     attachment = Attachment(
         entity_type=entity_type, entity_id=entity_id, site_id=site_id,
         original_name=clean_file_name(file_storage.filename),
-        stored_name=_store(photo.full, f"{stem}.jpg"),
-        thumb_name=_store(photo.thumb, f"{stem}_t.jpg"), content_type="image/jpeg",
+        stored_name=_store(photo.full, f"{stem}.{extension}"),
+        thumb_name=_store(photo.thumb, f"{stem}_t.{extension}"),
+        content_type="image/png" if drawing else "image/jpeg",
         size=len(photo.full), width=photo.width, height=photo.height,
         created_by_id=getattr(by, "id", None))
     db.session.add(attachment)
