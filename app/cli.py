@@ -138,6 +138,20 @@ def sla_check() -> None:
     click.echo(f"{breached} SLA breaches reported.")
 
 
+@click.command("rounds-check")
+@with_appcontext
+def rounds_check() -> None:
+    """Tell supervisors about scheduled rounds that were missed (run every few minutes, e.g.
+    cron); a second run tells nothing again."""
+    from app.core import mail
+    from app.rounds.services import tell_missed
+
+    missed = tell_missed()
+    db.session.commit()
+    mail.send_queued(background=False)
+    click.echo(f"{missed} missed rounds reported.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_admin, backup, purge, sla_check):
+    for command in (seed_demo, create_admin, backup, purge, sla_check, rounds_check):
         app.cli.add_command(command)

@@ -80,13 +80,41 @@ def seed(scale: int = 1) -> list:
                                                sites=assigned, by=admin))
     people = {user.username: user for user in users}
     _demo_incidents(sites[0], people)
-    seed_checklists(admin)
+    checklists = seed_checklists(admin)
+    _demo_rounds(sites[0], checklists, people["supervisor"])
     if scale > 1:  # years of history at the two demo sites, for the lists to be measured on
         from app.demo_volume import INCIDENTS_PER_SCALE, seed_volume
 
         seed_volume(sites[:2], people, INCIDENTS_PER_SCALE * scale)
         db.session.execute(text("ANALYZE"))  # the planner's statistics for the new volume
     return users
+
+
+def _demo_rounds(site, checklists: list, supervisor) -> None:
+    """Rounds at the first site: the hygiene check twice a day (a morning and an afternoon
+    shift) for every inspector, the fire walk every Monday, the plant-room patrol three times
+    a day for the supervisor."""
+    from datetime import date
+
+    from app.rounds.services import RuleFields, create_schedule
+
+    hygiene, _service, patrol, fire = checklists
+    locations = [loc.id for area in site.areas for loc in area.locations]
+
+    def rule(times, **fields) -> RuleFields:
+        values = {"frequency": "daily", "weekdays": [], "month_day": None,
+                  "month_ordinal": None, "month_weekday": None, "window_minutes": 120,
+                  "grace_minutes": 60, "location_ids": locations[:2], "assignee_id": None,
+                  "assignee_role": "inspector", "starts_on": date.today(), "ends_on": None}
+        return RuleFields(**{**values, "times": times, **fields})
+
+    create_schedule(site, hygiene, rule(["08:00", "14:00"]), by=supervisor)
+    create_schedule(site, fire, rule(["09:00"], frequency="weekly", weekdays=[0],
+                                     window_minutes=480, location_ids=locations),
+                    by=supervisor)
+    create_schedule(site, patrol, rule(["07:00", "12:00", "17:00"], window_minutes=60,
+                                       grace_minutes=30, location_ids=locations[-1:],
+                                       assignee_role="supervisor"), by=supervisor)
 
 
 INCIDENTS = [

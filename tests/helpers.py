@@ -165,3 +165,30 @@ def make_inspection(app, site, by, template_id: int) -> dict:
         db.session.commit()
         return {"inspection_id": inspection.id, "key": template.published.questions[0].key,
                 "section_number": 1}
+
+
+def make_schedule(app, site, by, template_id: int, **fields) -> dict:
+    """A round schedule of a published checklist at the site's first location: daily at
+    08:00, due by 10:00, missed from 11:00, for every inspector of the site (unless `fields`
+    say otherwise). Returns its id."""
+    from datetime import date
+
+    from app.inspections.models import ChecklistTemplate
+    from app.rounds import services
+    from app.sites.models import Site
+
+    with app.test_request_context():
+        by = db.session.get(type(by), by.id)
+        site = db.session.get(Site, site.id)
+        location = db.session.scalar(db.select(Location.id).where(Location.site_id == site.id)
+                                     .order_by(Location.id))
+        rule = services.RuleFields(**{
+            "frequency": "daily", "times": ["08:00"], "weekdays": [], "month_day": None,
+            "month_ordinal": None, "month_weekday": None, "window_minutes": 120,
+            "grace_minutes": 60, "location_ids": [location], "assignee_id": None,
+            "assignee_role": "inspector", "starts_on": date(2026, 1, 1), "ends_on": None,
+            **fields})
+        schedule = services.create_schedule(site, db.session.get(ChecklistTemplate,
+                                                                 template_id), rule, by=by)
+        db.session.commit()
+        return {"schedule_id": schedule.id}

@@ -44,6 +44,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspections.view": FIELD_ROLES,  # the checklists of their sites
     "inspections.build": MANAGERS,
     "inspections.inspect": frozenset({"admin", "supervisor", "inspector"}),
+    "rounds.do": frozenset({"admin", "supervisor", "inspector"}),  # Today, starting a round
+    "rounds.plan": MANAGERS,  # schedules and the board
 }
 
 

@@ -8,6 +8,7 @@ from app.core.models import utcnow
 from app.core.permissions import requires
 from app.core.render import render_page
 from app.dashboard import bp, queries
+from app.dashboard.panels import home_panels
 from app.extensions import db
 from app.sites import queries as site_queries
 
@@ -25,4 +26,4 @@ def home():
     today = format_date(datetime.now(UTC), "full")
     return render_page("dashboard/home.html", sites=sites[:HOME_SITES],
                        more_sites=len(sites) > HOME_SITES, recent=recent, today=today,
-                       work=work)
+                       work=work, panels=home_panels(current_user))

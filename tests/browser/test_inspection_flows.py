@@ -22,6 +22,20 @@ def saved(page: Page, prompt: str) -> None:
     expect(part.get_by_text("✓ Saved")).to_be_visible()
 
 
+def sign(page: Page) -> None:
+    """Draw a signature on the inspection's pad with the mouse, and save it."""
+    pad = page.get_by_role("img", name="Signature pad: draw with a finger or the mouse")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] / 2 + (step % 3) * 12)
+    page.mouse.up()
+    page.get_by_role("button", name="Save signature").click()
+    expect(page.get_by_text("✓ Signed")).to_be_visible()
+
+
 def test_answer_an_inspection_from_a_location(page: Page, world, patrol, console, screenshot,
                                               tmp_path):
     page.goto(world.location_url)
@@ -65,16 +79,7 @@ def test_answer_an_inspection_from_a_location(page: Page, world, patrol, console
         "Reading (°C)")).to_have_value("12")
     expect(page.get_by_text("6 of 6 required answers given")).to_be_visible()
 
-    pad = page.get_by_role("img", name="Signature pad: draw with a finger or the mouse")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] / 2 + (step % 3) * 12)
-    page.mouse.up()
-    page.get_by_role("button", name="Save signature").click()
-    expect(page.get_by_text("✓ Signed")).to_be_visible()
+    sign(page)
     screenshot("signed")
     page.get_by_role("button", name="Complete inspection").click()
     expect(page.get_by_text(re.compile(r"Inspection INS-\d{4}-\d{6} completed"))).to_be_visible()

@@ -31,7 +31,9 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "contact_phone", "contact_email", "website", "started", "rating", "comment", "file",
           "title_zh", "description_zh", "pass_threshold", "used_at", "change_note", "direction",
           "document", "choices-0-choice", "choices-0-choice_zh", "choices-1-choice", "value",
-          "note", "photo", "signature", "template", "latitude", "longitude")
+          "note", "photo", "signature", "template", "latitude", "longitude", "times",
+          "frequency", "assignee", "starts_on", "ends_on", "window_minutes", "grace_minutes",
+          "month_day", "month_ordinal", "month_weekday", "location_ids", "weekdays", "opens")
 # The builder's forms: one per question and section, each with its own prefix; an inspection's
 # fields are named after their question.
 QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",
@@ -54,7 +56,8 @@ NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location
                    "incidents.type_file", "inspections.complete",  # a button only
                    "inspections.answer_photo",
                    "inspections.signature",  # a drawing, never echoed back
-                   "inspections.reopen"}  # the matrix inspection is not completed: no form
+                   "inspections.reopen",  # the matrix inspection is not completed: no form
+                   "rounds.start", "rounds.schedule_pause", "rounds.schedule_resume"}  # buttons
 
 
 @pytest.mark.parametrize("kind", NASTY)

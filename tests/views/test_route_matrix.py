@@ -12,6 +12,7 @@ from tests.helpers import (
     make_incident,
     make_inspection,
     make_request,
+    make_schedule,
     notify,
 )
 
@@ -85,6 +86,11 @@ POST_WITH_EMPTY_FORM = {
     "inspections.complete": 422,  # questions still unanswered
     "inspections.signature": 422,  # nothing drawn
     "inspections.reopen": 422,
+    "rounds.start": 303,  # no round named: said on Today
+    "rounds.schedule_new": 422,
+    "rounds.schedule_edit": 422,
+    "rounds.schedule_pause": 303,
+    "rounds.schedule_resume": 303,  # "not paused" is said in a message
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
@@ -133,10 +139,15 @@ def world(app, site):
         "other_site": other, "other_reporter": other_reporter,
         **{f"other_{name}": value for name, value in make_checklist(
             app, other, other_reporter).items() if name != "set_id"},
-        **{f"other_{name}": value for name, value in make_inspection(
-            app, other, other_reporter, make_checklist(
-                app, other, other_reporter, publish=True)["template_id"]).items()},
+        **_other_inspection_and_schedule(app, other, other_reporter),
     }
+
+
+def _other_inspection_and_schedule(app, other, reporter) -> dict:
+    published = make_checklist(app, other, reporter, publish=True)["template_id"]
+    records = {**make_inspection(app, other, reporter, published),
+               **make_schedule(app, other, reporter, published)}
+    return {f"other_{name}": value for name, value in records.items()}
 
 
 def routes(app):
@@ -160,6 +171,8 @@ def own_records(app, world, user) -> None:
     published = make_checklist(app, world["site"], _builder(app, world), publish=True)
     inspector = user if user.can("inspections.inspect") else _builder(app, world)
     world.update(make_inspection(app, world["site"], inspector, published["template_id"]))
+    world.update(make_schedule(app, world["site"], _builder(app, world),
+                               published["template_id"]))
 
 
 def _builder(app, world):
@@ -250,7 +263,8 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
     token = csrf_from(client.get("/profile").get_data(as_text=True))
     for rule, method in routes(app):
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
-                "version_id", "section_id", "question_id", "inspection_id"} & set(
+                "version_id", "section_id", "question_id", "inspection_id",
+                "schedule_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue

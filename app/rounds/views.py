@@ -1,0 +1,199 @@
+"""Rounds: Today (the rounds open now and later today that are mine), one tap to start or
+resume one; schedules made, edited, paused and resumed by supervisors; the board of a site's
+day or week."""
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.core.forms import apply
+from app.core.idempotency import idempotent
+from app.core.models import utcnow
+from app.core.params import int_arg, text_arg
+from app.core.permissions import requires
+from app.core.render import form_page, render_page
+from app.extensions import db
+from app.rounds import bp, queries, recurrence, services
+from app.rounds.forms import PauseForm, ScheduleForm, StartRoundForm
+from app.rounds.models import (
+    FREQUENCY_LABELS,
+    ORDINAL_LABELS,
+    STATUS_LABELS,
+    WEEKDAY_LABELS,
+)
+from app.sites import queries as site_queries
+from app.sites.models import Site
+
+LABELS = {"status_labels": STATUS_LABELS, "frequency_labels": FREQUENCY_LABELS,
+          "weekday_labels": WEEKDAY_LABELS, "ordinal_labels": ORDINAL_LABELS,
+          "fresh_key": lambda: uuid.uuid4().hex}
+@bp.route("/")
+@requires("rounds.do")
+def today():
+    rounds = queries.todays_rounds(current_user, utcnow())
+    done = queries.DONE
+    return render_page("rounds/today.html", to_do=[r for r in rounds if r.status not in done],
+                       done=[r for r in rounds if r.status in done],
+                       start_form=StartRoundForm(formdata=None), **LABELS)
+
+
+@bp.route("/<int:schedule_id>/start", methods=["POST"])
+@requires("rounds.do")
+@idempotent
+def start(schedule_id: int):
+    """One tap on a round of Today: its inspection, started now or resumed."""
+    schedule = _schedule(schedule_id)
+    form = StartRoundForm()
+    opens = _moment(form.opens.data)
+    location_id = int(form.location.data) if (form.location.data or "").isdigit() else None
+    if form.validate_on_submit() and opens and location_id:
+        inspection = apply(form, services.start_round, schedule, location_id, opens,
+                           by=current_user)
+        if inspection:
+            return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
+    for error in form.form_errors or [_("This round is not in the schedule.")]:
+        flash(str(error), "error")
+    return redirect(url_for("rounds.today"), 303)
+
+
+def _moment(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text or "").replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _schedule(schedule_id: int):
+    schedule = queries.get_schedule(current_user, schedule_id)
+    if schedule is None:
+        abort(404)
+    return schedule
+
+
+# --- schedules -----------------------------------------------------------------------------------
+
+@bp.route("/schedules")
+@requires("rounds.plan")
+def schedules():
+    site_id = int_arg("site")
+    found = db.session.scalars(queries.schedules_at(current_user, site_id)).unique().all()
+    sites = db.session.execute(site_queries.site_options(current_user)).all()
+    return render_page("rounds/schedules.html", schedules=found, sites=sites, site_id=site_id,
+                       locations=_location_names(found), **LABELS)
+
+
+def _location_names(found: list) -> dict:
+    from app.sites.models import Location
+
+    ids = {i for schedule in found for i in schedule.rule.location_ids}
+    rows = db.session.execute(db.select(Location.id, Location.name).where(
+        Location.id.in_(ids))).all() if ids else []
+    return {location_id: name for location_id, name in rows}
+
+
+def _site_for_new() -> Site:
+    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
+    wanted = int_arg("site")
+    site = next((s for s in sites if s.id == wanted), sites[0] if sites else None)
+    if site is None:
+        abort(404)
+    return site
+
+
+@bp.route("/schedules/new", methods=["GET", "POST"])
+@requires("rounds.plan")
+@idempotent
+def schedule_new():
+    site = _site_for_new()
+    form = ScheduleForm(site=site, user=current_user)
+    if form.validate_on_submit():
+        from app.inspections.models import ChecklistTemplate
+
+        template = db.session.get(ChecklistTemplate, form.template.data)
+        schedule = apply(form, services.create_schedule, site, template, form.fields(),
+                         by=current_user)
+        if schedule:
+            flash(_("Round scheduled: %(title)s.", title=template.label), "success")
+            return redirect(url_for("rounds.schedules", site=site.id), 303)
+    sites = db.session.execute(site_queries.site_options(current_user)).all()
+    return form_page("rounds/schedule_form.html", form, form=form, site=site, sites=sites,
+                     schedule=None, **LABELS)
+
+
+@bp.route("/schedules/<int:schedule_id>", methods=["GET", "POST"])
+@requires("rounds.plan")
+def schedule_edit(schedule_id: int):
+    schedule = _schedule(schedule_id)
+    form = ScheduleForm(site=schedule.site, user=current_user)
+    del form.template  # a schedule keeps its checklist: another checklist is another schedule
+    if form.validate_on_submit():
+        if apply(form, services.edit_schedule, schedule, form.fields(), by=current_user):
+            flash(_("Schedule changed: the change applies from the next round on."),
+                  "success")
+            return redirect(url_for("rounds.schedules", site=schedule.site_id), 303)
+    elif not form.is_submitted():
+        form.fill_from(schedule)
+    return form_page("rounds/schedule_form.html", form, form=form, site=schedule.site,
+                     schedule=schedule, pause_form=PauseForm(formdata=None), **LABELS)
+
+
+@bp.route("/schedules/<int:schedule_id>/pause", methods=["POST"])
+@requires("rounds.plan")
+def schedule_pause(schedule_id: int):
+    return _pause_or_resume(schedule_id, services.pause, _("Schedule paused: no rounds until "
+                                                          "it is resumed."))
+
+
+@bp.route("/schedules/<int:schedule_id>/resume", methods=["POST"])
+@requires("rounds.plan")
+def schedule_resume(schedule_id: int):
+    return _pause_or_resume(schedule_id, services.resume, _("Schedule resumed."))
+
+
+def _pause_or_resume(schedule_id: int, service, done: str):
+    schedule = _schedule(schedule_id)
+    form = PauseForm()
+    if form.validate_on_submit() and apply(form, service, schedule, by=current_user):
+        flash(done, "success")
+    for error in form.form_errors:
+        flash(str(error), "error")
+    return redirect(url_for("rounds.schedule_edit", schedule_id=schedule.id), 303)
+
+
+# --- the board -----------------------------------------------------------------------------------
+
+@bp.route("/board")
+@requires("rounds.plan")
+def board():
+    """A site's rounds of a day, or of the week (from Monday) that holds it."""
+    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
+    site = next((s for s in sites if s.id == int_arg("site")), sites[0] if sites else None)
+    week = text_arg("view") == "week"
+    zone = recurrence.zone_of(site.timezone if site else None)
+    now = utcnow()
+    day = _day_arg(recurrence.to_local(now, zone).date())
+    first = day - timedelta(days=day.weekday()) if week else day
+    days = 7 if week else 1
+    rounds = []
+    if site is not None:
+        found = db.session.scalars(queries.schedules_at(current_user, site.id)).unique().all()
+        rounds = sorted(queries.rounds_between(found, first, days, now),
+                        key=lambda r: (r.opens_local, r.location.name))
+    by_day = {first + timedelta(days=n): [] for n in range(days)}
+    for found_round in rounds:
+        by_day.setdefault(found_round.opens_local.date(), []).append(found_round)
+    counts = {status: sum(1 for r in rounds if r.status == status) for status in STATUS_LABELS}
+    return render_page("rounds/board.html", "board", site=site, sites=sites, day=day,
+                       week=week, by_day=by_day, counts=counts, step=timedelta(days=days),
+                       **LABELS)
+
+
+def _day_arg(default: date) -> date:
+    try:
+        day = date.fromisoformat(text_arg("day", 10))
+    except ValueError:
+        return default
+    return day if 2000 <= day.year <= 2100 else default

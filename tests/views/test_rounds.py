@@ -1,0 +1,232 @@
+"""Scheduled rounds through the test client: a supervisor schedules one, the inspector sees it
+in Today and does it from there, the board shows what was done, late or missed, and
+rounds-check tells supervisors of a missed round once. The clock is set by the test."""
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from app.core.models import AuditEvent, Notification
+from app.extensions import db
+from app.inspections import answers
+from app.inspections.models import Inspection
+from app.rounds.models import RoundSchedule, RoundVisit
+from tests.conftest import csrf_from, make_user, sign_in
+from tests.helpers import first_location, image_bytes, make_checklist, make_schedule
+
+# The test site is in Asia/Shanghai (UTC+8): the helper's round opens at 08:00 (00:00 UTC),
+# is due at 10:00 and missed from 11:00.
+OPENS = datetime(2026, 12, 1, 0, 0)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """clock.now = a UTC time: what rounds, starting and completing take as now."""
+    from app.inspections import answers as answer_services
+    from app.rounds import registrations, services, views
+
+    holder = type("Clock", (), {"now": OPENS})()
+    for module in (views, services, registrations, answer_services):
+        monkeypatch.setattr(module, "utcnow", lambda: holder.now)
+    return holder
+
+
+@pytest.fixture
+def people(app, site):
+    supervisor = make_user(app, username="sue", name="Sue Visor", roles=("supervisor",),
+                           sites=[site])
+    inspector = make_user(app, username="ines", name="Ines Field", roles=("inspector",),
+                          sites=[site])
+    return supervisor, inspector
+
+
+@pytest.fixture
+def published(app, site, people):
+    return make_checklist(app, site, people[0], publish=True)["template_id"]
+
+
+def _sign_in(app, client, username):
+    """Signed in as one of `people`; their CSRF token."""
+    from app.auth.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(username=username))
+    sign_in(app, client, user)
+    return csrf_from(client.get("/profile").text)
+
+
+def test_a_supervisor_schedules_a_round(app, client, site, people, published, clock):
+    token = _sign_in(app, client, "sue")
+    page = client.get(f"/rounds/schedules/new?site={site.id}")
+    assert page.status_code == 200 and "Hygiene check" in page.text
+    location = first_location(app, site)
+    fields = {"csrf_token": token, "template": published, "location_ids": location.id,
+              "frequency": "weekly", "times": "eight", "window_minutes": "120",
+              "grace_minutes": "60", "assignee": "role:inspector", "starts_on": "2026-12-01"}
+    bad = client.post(f"/rounds/schedules/new?site={site.id}", data=fields)
+    assert bad.status_code == 422
+    assert "“eight” is not a time: write times such as 08:00." in bad.text
+    assert 'value="eight"' in bad.text  # kept
+    no_days = client.post(f"/rounds/schedules/new?site={site.id}",
+                          data={**fields, "times": "8:00, 14:30"})
+    assert no_days.status_code == 422 and "Choose the weekdays." in no_days.text
+    made = client.post(f"/rounds/schedules/new?site={site.id}", data={
+        **fields, "times": "14:30，8:00", "weekdays": ["0", "3"]})
+    assert made.status_code == 303
+    listed = client.get(made.headers["Location"]).text
+    assert "Round scheduled: Hygiene check." in listed
+    assert "Every week on Monday, Thursday · 08:00, 14:30" in listed
+    with app.app_context():
+        schedule = db.session.scalar(select(RoundSchedule))
+        assert schedule.rule.times == ["08:00", "14:30"]
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.entity_type == "roundschedule")) == 1
+
+
+def test_the_inspector_does_a_round_from_today(app, client, site, people, published, clock):
+    supervisor, _inspector = people
+    schedule_id = make_schedule(app, site, supervisor, published)["schedule_id"]
+    token = _sign_in(app, client, "ines")
+    clock.now = datetime(2026, 11, 30, 23, 0)  # 07:00 in Shanghai: not open yet
+    early = client.get("/rounds/").text
+    assert "Hygiene check" in early and "Upcoming" in early and ">Start<" not in early
+    clock.now = datetime(2026, 12, 1, 0, 30)  # 08:30: open
+    today = client.get("/rounds/").text
+    assert "08:00 – due 10:00" in today and ">Open<" in today
+    assert 'aria-label="Start Hygiene check at Lobby point"' in today
+    assert "Hygiene check" in client.get("/").text  # on the home page too
+    location = first_location(app, site)
+    started = client.post(f"/rounds/{schedule_id}/start", data={
+        "csrf_token": token, "idempotency_key": "round-1", "location": location.id,
+        "opens": OPENS.isoformat()})
+    assert started.status_code == 303
+    inspection_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    again = client.post(f"/rounds/{schedule_id}/start", data={
+        "csrf_token": token, "idempotency_key": "round-2", "location": location.id,
+        "opens": OPENS.isoformat()})
+    assert again.headers["Location"] == started.headers["Location"]  # resumed, not doubled
+    assert ">Resume<" in client.get("/rounds/").text
+    _complete(app, inspection_id, "ines")  # at 08:30: on time
+    done = client.get("/rounds/").text
+    assert "Done today" in done and "Done on time" in done
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RoundVisit.inspection_id))) == 1
+
+
+def _complete(app, inspection_id, username):
+    from app.auth.models import User
+
+    with app.test_request_context():
+        by = db.session.scalar(select(User).filter_by(username=username))
+        inspection = db.session.get(Inspection, inspection_id)
+        answers.save_answer(inspection, inspection.version.questions[0].key, raw="pass",
+                            by=by)
+        import io
+
+        drawing = io.BytesIO(image_bytes("PNG"))
+        drawing.filename = "signature.png"
+        answers.sign(inspection, None, drawing, by=by)
+        answers.complete(inspection, by=by, photo_counts={})
+        db.session.commit()
+
+
+def test_refused_starts_say_why(app, client, site, people, published, clock, login_as):
+    supervisor, _inspector = people
+    schedule_id = make_schedule(app, site, supervisor, published)["schedule_id"]
+    location = first_location(app, site)
+    token = _sign_in(app, client, "ines")
+    clock.now = datetime(2026, 11, 30, 23, 0)
+    cases = {OPENS.isoformat(): "This round is not open yet.",
+             "2026-12-01T00:05:00": "This round is not in the schedule.",
+             "not a time": "This round is not in the schedule."}
+    for number, (opens, message) in enumerate(cases.items()):
+        response = client.post(f"/rounds/{schedule_id}/start", data={
+            "csrf_token": token, "idempotency_key": f"bad-{number}", "location": location.id,
+            "opens": opens})
+        assert response.status_code == 303
+        assert message in client.get(response.headers["Location"]).text
+    # someone else's round: given to a person, not to every inspector
+    other = make_schedule(app, site, supervisor, published, assignee_role=None,
+                          assignee_id=people[0].id)["schedule_id"]
+    clock.now = datetime(2026, 12, 1, 0, 30)
+    refused = client.post(f"/rounds/{other}/start", data={
+        "csrf_token": token, "idempotency_key": "theirs", "location": location.id,
+        "opens": OPENS.isoformat()})
+    assert "This round is someone else&#39;s." in client.get(refused.headers["Location"]).text
+
+
+def test_an_edit_applies_from_the_next_round_and_pause_resume(app, client, site, people,
+                                                              published, clock):
+    supervisor, _inspector = people
+    schedule_id = make_schedule(app, site, supervisor, published)["schedule_id"]
+    token = _sign_in(app, client, "sue")
+    clock.now = datetime(2026, 12, 1, 1, 0)  # 09:00: the 08:00 round is open
+    form = client.get(f"/rounds/schedules/{schedule_id}").text
+    assert 'value="08:00"' in form
+    location = first_location(app, site)
+    edited = client.post(f"/rounds/schedules/{schedule_id}", data={
+        "csrf_token": token, "location_ids": location.id, "frequency": "daily",
+        "times": "10:00", "window_minutes": "60", "grace_minutes": "30",
+        "assignee": "role:supervisor", "starts_on": "2026-12-01"})
+    assert edited.status_code == 303
+    board = client.get(f"/rounds/board?site={site.id}&day=2026-12-01").text
+    assert "08:00–10:00" in board and "10:00–11:00" in board  # the open one kept its rule
+    next_day = client.get(f"/rounds/board?site={site.id}&day=2026-12-02").text
+    assert "08:00–10:00" not in next_day and "10:00–11:00" in next_day
+    assert client.post(f"/rounds/schedules/{schedule_id}/pause",
+                       data={"csrf_token": token}).status_code == 303
+    assert "10:00–11:00" not in client.get(
+        f"/rounds/board?site={site.id}&day=2026-12-02").text
+    paused_twice = client.post(f"/rounds/schedules/{schedule_id}/pause",
+                               data={"csrf_token": token})
+    assert "This schedule is paused already." in client.get(
+        paused_twice.headers["Location"]).text
+    client.post(f"/rounds/schedules/{schedule_id}/resume", data={"csrf_token": token})
+    resumed = client.get(f"/rounds/schedules/{schedule_id}").text
+    assert "Schedule resumed." in resumed and "Changes" in resumed
+    assert "10:00–11:00" in client.get(f"/rounds/board?site={site.id}&day=2026-12-02").text
+
+
+def test_the_board_a_missed_round_and_rounds_check(app, client, site, people, published,
+                                                   clock):
+    supervisor, _inspector = people
+    make_schedule(app, site, supervisor, published)
+    _sign_in(app, client, "sue")
+    clock.now = datetime(2026, 12, 1, 2, 30)  # 10:30: overdue
+    board = client.get(f"/rounds/board?site={site.id}&day=2026-12-01").text
+    assert ">Overdue<" in board
+    clock.now = datetime(2026, 12, 1, 3, 30)  # 11:30: missed
+    board = client.get(f"/rounds/board?site={site.id}&day=2026-12-01").text
+    assert ">Missed<" in board
+    week = client.get(f"/rounds/board?site={site.id}&day=2026-12-01&view=week").text
+    assert week.count("<table") == 7 and "Monday, November 30, 2026" in week
+    home = client.get("/").text
+    assert "Rounds today" in home
+    runner = app.test_cli_runner()
+    from app.rounds import services
+
+    with app.app_context():
+        assert services.tell_missed(now=clock.now) == 1
+        db.session.commit()
+    again = runner.invoke(args=["rounds-check"])  # a second run: told already
+    assert again.exit_code == 0 and "0 missed rounds reported." in again.output
+    with app.app_context():
+        told = db.session.scalars(select(Notification).filter_by(kind="round_missed")).all()
+        assert [n.user_id for n in told] == [supervisor.id]
+        assert told[0].params["what"] == "Hygiene check"
+    assert "Round missed: Hygiene check at Lobby point, 2026-12-01 08:00" in \
+        client.get("/notifications").text
+
+
+def test_schedules_of_other_sites_are_not_reachable(app, client, site, people, published,
+                                                    clock, login_as):
+    from tests.conftest import make_site
+
+    other = make_site(app, name="Far", code="FAR")
+    boss = make_user(app, username="far-sup", roles=("supervisor",), sites=[other])
+    far = make_schedule(app, other, boss, make_checklist(app, other, boss, publish=True)[
+        "template_id"])["schedule_id"]
+    _sign_in(app, client, "sue")
+    assert client.get(f"/rounds/schedules/{far}").status_code == 404
+    assert "Hygiene check" not in client.get(f"/rounds/board?site={other.id}").text
