@@ -12,12 +12,15 @@ import base64
 import binascii
 import io
 import uuid
+from datetime import date
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.actions.models import STATUS_LABELS as ACTION_STATUS_LABELS
+from app.core.csv_export import csv_response
 from app.core.domain import DomainError
 from app.core.forms import apply
 from app.core.idempotency import idempotent
@@ -27,11 +30,13 @@ from app.core.permissions import requires
 from app.core.render import is_fragment_request, render_page
 from app.core.timeline import events_of
 from app.extensions import db
-from app.inspections import answers, bp, pdf, policy, queries, scoring
+from app.inspections import answers, bp, exports, pdf, policy, queries, scoring
 from app.inspections.forms import CompleteForm, ReopenForm, StartForm
 from app.inspections.models import (
     ANSWER_LABELS,
     INSPECTION_STATUS_LABELS,
+    ChecklistTemplate,
+    localized,
     translated_words,
 )
 from app.sites import queries as site_queries
@@ -39,18 +44,73 @@ from app.sites import queries as site_queries
 LABELS = {"status_labels": INSPECTION_STATUS_LABELS, "answer_labels": ANSWER_LABELS}
 
 
+def _history_filters() -> queries.HistoryFilters:
+    """The list's filters from the query string: mine, or all at my sites (everyone who sees
+    inspections sees those of their sites), narrowed by site, checklist, inspector,
+    location, status, result and a range of days."""
+    return queries.HistoryFilters(
+        mine=text_arg("scope") != "all", status=text_arg("status"), result=text_arg("result"),
+        site_id=int_arg("site"), template_id=int_arg("template"),
+        inspector_id=int_arg("inspector"), location_id=int_arg("location"),
+        since=_day_arg("since"), until=_day_arg("until"), timezone=current_user.timezone)
+
+
+def _day_arg(name: str) -> date | None:
+    try:
+        day = date.fromisoformat(text_arg(name, 10))
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
 @bp.route("/")
 @requires("inspections.view")
 def index():
-    manager = current_user.is_manager
-    filters = {"mine": not manager or text_arg("scope") != "all",
-               "status": text_arg("status"), "result": text_arg("result")}
-    page = keyset_page(queries.inspection_list(current_user, **filters),
+    filters = _history_filters()
+    page = keyset_page(queries.inspection_list(current_user, filters),
                        *queries.INSPECTION_ORDER)
     unfinished = db.session.scalars(queries.my_open_inspections(current_user)).all() \
-        if filters["mine"] else []
+        if filters.mine else []
     return render_page("inspections/index.html", "inspection_results", page=page,
-                       filters=filters, manager=manager, unfinished=unfinished, **LABELS)
+                       filters=filters, unfinished=unfinished, options=_filter_options(),
+                       query=_query_of(filters), **LABELS)
+
+
+def _filter_options() -> dict:
+    """The menus of the history's filters: my sites, the checklists I see, their inspectors."""
+    from app.auth.queries import users_of_site
+
+    sites = db.session.execute(site_queries.site_options(current_user)).all()
+    people = {}
+    for site_id, _name in sites[:20]:
+        for person in db.session.scalars(users_of_site(site_id)):
+            if person.can("inspections.inspect"):
+                people[person.id] = person.name
+    templates = db.session.execute(queries.visible(
+        select(ChecklistTemplate.id, ChecklistTemplate.title, ChecklistTemplate.title_zh)
+        .order_by(ChecklistTemplate.title), current_user)).all()
+    return {"sites": sites, "people": sorted(people.items(), key=lambda item: item[1]),
+            "templates": [(t.id, localized(t.title, t.title_zh)) for t in templates]}
+
+
+def _query_of(filters: queries.HistoryFilters) -> dict:
+    """The filters as query-string values (for the CSV link and the pager)."""
+    values = {"scope": None if filters.mine else "all", "status": filters.status or None,
+              "result": filters.result or None, "site": filters.site_id,
+              "template": filters.template_id, "inspector": filters.inspector_id,
+              "location": filters.location_id,
+              "since": filters.since.isoformat() if filters.since else None,
+              "until": filters.until.isoformat() if filters.until else None}
+    return {key: value for key, value in values.items() if value}
+
+
+@bp.route("/answers.csv")
+@requires("inspections.view")
+def answers_csv():
+    """Every answer of the inspections the list's filters find, one row each, streamed."""
+    filters = _history_filters()
+    return csv_response(f"inspection-answers-{date.today().isoformat()}.csv",
+                        exports.header(), exports.answer_rows(current_user, filters))
 
 
 @bp.route("/start", methods=["GET", "POST"])

@@ -388,6 +388,9 @@ class Inspection(PublicIdMixin, TimestampMixin, db.Model):
         Index("ix_inspection_inspector_started", "inspector_id", "started_at", "id"),  # mine
         Index("ix_inspection_inspector_status", "inspector_id", "status"),  # mine, unfinished
         Index("ix_inspection_location_started", "location_id", "started_at"),  # its panel
+        # the history's filters, each in the list's order
+        Index("ix_inspection_template_started", "template_id", "started_at", "id"),
+        Index("ix_inspection_site_started", "site_id", "started_at", "id"),
     )
 
     @property

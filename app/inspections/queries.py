@@ -1,10 +1,14 @@
 """Read-side queries of checklist templates, scoped to what the user may see."""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.core.i18n import local_to_utc
 from app.core.models import Attachment
 from app.core.scoping import scope
 from app.extensions import db
@@ -16,9 +20,11 @@ from app.inspections.models import (
     ChecklistTemplate,
     ChecklistVersion,
     Inspection,
+    InspectionAnswer,
     ResponseSet,
     checklist_template_site,
 )
+from app.sites.models import Location, Site
 
 
 def _used_at(site_ids):
@@ -118,20 +124,80 @@ def get_response_set(set_id: int) -> ResponseSet:
 INSPECTION_ORDER = (Inspection.started_at.desc(), Inspection.id.desc())
 
 
-def inspection_list(user, *, mine: bool, status: str = "", result: str = ""):
+@dataclass
+class HistoryFilters:
+    """What the inspection list (the history) and its CSV export are narrowed to. `since` and
+    `until` are days of the reader's time zone, both included."""
+
+    mine: bool = False
+    status: str = ""
+    result: str = ""
+    site_id: int | None = None
+    template_id: int | None = None
+    inspector_id: int | None = None
+    location_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    timezone: str = "UTC"
+
+
+def inspection_list(user, filters: HistoryFilters):
     statement = (select(Inspection)
                  .options(joinedload(Inspection.template), joinedload(Inspection.location),
                           joinedload(Inspection.inspector), joinedload(Inspection.site))
                  .order_by(*INSPECTION_ORDER))
-    if mine:
+    return _filtered(statement, user, filters)
+
+
+def _filtered(statement, user, filters: HistoryFilters):
+    """The history's filters; each has an index that leads with it (models.Inspection)."""
+    if filters.mine:
         statement = statement.where(Inspection.inspector_id == user.id)
     else:
         statement = scope(statement, user, Inspection.site_id)
-    if status in INSPECTION_STATUSES:
-        statement = statement.where(Inspection.status == status)
-    if result in ("passed", "failed"):
-        statement = statement.where(Inspection.passed.is_(result == "passed"))
+    if filters.status in INSPECTION_STATUSES:
+        statement = statement.where(Inspection.status == filters.status)
+    if filters.result in ("passed", "failed"):
+        statement = statement.where(Inspection.passed.is_(filters.result == "passed"))
+    for column, value in ((Inspection.site_id, filters.site_id),
+                          (Inspection.template_id, filters.template_id),
+                          (Inspection.inspector_id, filters.inspector_id),
+                          (Inspection.location_id, filters.location_id)):
+        if value:
+            statement = statement.where(column == value)
+    if filters.since:
+        statement = statement.where(Inspection.started_at >= local_to_utc(
+            datetime.combine(filters.since, time()), filters.timezone))
+    if filters.until:
+        statement = statement.where(Inspection.started_at < local_to_utc(
+            datetime.combine(filters.until + timedelta(days=1), time()), filters.timezone))
     return statement
+
+
+def answers_for_export(user, filters: HistoryFilters):
+    """One row per answer of the filtered inspections, in the list's order, with what the CSV
+    needs beside it (the question is looked up in the version it was given in)."""
+    photos = (select(func.count(Attachment.id))
+              .where(Attachment.entity_type == "inspectionanswer",
+                     Attachment.entity_id == InspectionAnswer.id)
+              .correlate(InspectionAnswer).scalar_subquery())
+    from app.actions.models import Action
+
+    action = (select(Action.reference).where(Action.source_type == "inspectionanswer",
+                                            Action.source_id == InspectionAnswer.id)
+              .order_by(Action.id).limit(1).correlate(InspectionAnswer).scalar_subquery())
+    statement = (select(Inspection.reference, Inspection.started_at, Inspection.version_id,
+                        Site.name, Location.name, ChecklistTemplate.title,
+                        ChecklistVersion.number, InspectionAnswer.question_key,
+                        InspectionAnswer.value, InspectionAnswer.failed, InspectionAnswer.note,
+                        photos.label("photos"), action.label("action"))
+                 .join(InspectionAnswer, InspectionAnswer.inspection_id == Inspection.id)
+                 .join(Site, Site.id == Inspection.site_id)
+                 .outerjoin(Location, Location.id == Inspection.location_id)
+                 .join(ChecklistTemplate, ChecklistTemplate.id == Inspection.template_id)
+                 .join(ChecklistVersion, ChecklistVersion.id == Inspection.version_id)
+                 .order_by(*INSPECTION_ORDER, InspectionAnswer.id))
+    return _filtered(statement, user, filters)
 
 
 def my_open_inspections(user):

@@ -197,3 +197,52 @@ def _day_arg(default: date) -> date:
     except ValueError:
         return default
     return day if 2000 <= day.year <= 2100 else default
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+WEEKS = (4, 8, 13, 26, 52)
+
+
+@bp.route("/figures")
+@requires("rounds.plan")
+def figures():
+    """A checklist at a site over the last weeks: rounds done on time, late or missed, the
+    average score by week, the questions that fail most; charts with their numbers."""
+    from app.core import charts
+    from app.inspections import queries as inspection_queries
+    from app.rounds import figures as numbers
+
+    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
+    site = next((s for s in sites if s.id == int_arg("site")), sites[0] if sites else None)
+    templates = db.session.scalars(inspection_queries.startable_templates(
+        current_user, site.id)).all() if site else []
+    template = next((t for t in templates if t.id == int_arg("template")),
+                    templates[0] if templates else None)
+    weeks_back = int_arg("weeks") if int_arg("weeks") in WEEKS else 8
+    context = {"sites": sites, "site": site, "templates": templates, "checklist": template,
+               "weeks_back": weeks_back, "week_choices": WEEKS}
+    if site is None or template is None:  # nothing to show figures of
+        return render_page("rounds/figures.html", **context, **LABELS)
+    zone = recurrence.zone_of(site.timezone)
+    now = utcnow()
+    today = recurrence.to_local(now, zone).date()
+    weeks = numbers.weeks_of(today - timedelta(weeks=weeks_back - 1), today)
+    schedules = [s for s in db.session.scalars(queries.schedules_at(
+        current_user, site.id)).unique() if s.template_id == template.id]
+    completion = numbers.completion_by_week(schedules, weeks, now)
+    scores = numbers.scores_by_week(current_user, site.id, template.id, weeks, site.timezone)
+    since, _until = recurrence.day_bounds(weeks[0], zone)
+    failing = numbers.most_failed(current_user, site.id, template, since, now)
+    labels = [_("week of %(day)s", day=week.strftime("%m-%d")) for week in weeks]
+    on_time = [c.percent("on_time") for c in completion]
+    context.update(
+        completion=completion, total=numbers.total(completion), failing=failing,
+        on_time_chart=charts.bar(_("Rounds done on time"), labels, on_time, unit="%",
+                                 maximum=100),
+        score_chart=charts.line(_("Average score"), labels, scores, unit="%", maximum=100),
+        failing_chart=charts.bar(_("Failures of the questions that fail most"),
+                                 [q.label for q in failing],
+                                 [q.failures for q in failing]),
+        labels=labels, scores=scores)
+    return render_page("rounds/figures.html", **context, **LABELS)

@@ -89,4 +89,10 @@ def test_a_round_is_scheduled_done_and_seen_on_the_board(page: Page, world, chec
     expect(rows.filter(has_text="09:30")).to_contain_text("Done on time")
     expect(rows.filter(has_text="09:30")).to_contain_text("Ines Field")
     screenshot("board")
+    page.get_by_role("link", name="Figures").click()
+    expect(page.get_by_role("heading", name="Round figures")).to_be_visible()
+    chart = page.get_by_role("img", name="Rounds done on time")
+    expect(chart).to_have_accessible_description(re.compile("^From 50%"))  # 1 of 2 decided
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    screenshot("figures")
     assert_clean_console(console)

@@ -471,3 +471,49 @@ def test_sections_outside_the_checklist_or_after_completion(app, client, site, i
     assert "This inspection is completed: it can no longer change." in \
         client.get(late.headers["Location"]).text
     assert _row(app, inspection_id, floor).value == "pass"
+
+
+# --- the history and its CSV --------------------------------------------------------------------
+
+def test_the_history_filters_and_its_csv(app, client, site, inspector, token, hygiene, login_as):
+    import csv
+
+    first = _start(app, client, site, token, hygiene)
+    _answer(client, first, "hy-floor", token, "fail", note="=HYPERLINK(\"x\") 地面湿滑")
+    _answer(client, first, "hy-sign", token, "yes")
+    login_as("inspector", username="other")
+    other_token = csrf_from(client.get("/profile").text)
+    second = _start(app, client, site, other_token, hygiene, key="start-other")
+    everyone = client.get("/inspections/?scope=all").text
+    assert f"/inspections/{first}\"" in everyone and f"/inspections/{second}\"" in everyone
+    with app.app_context():
+        first_by = db.session.get(Inspection, first).inspector_id
+        started = db.session.get(Inspection, first).started_at.date()
+    by_person = client.get(f"/inspections/?scope=all&inspector={first_by}").text
+    assert f"/inspections/{first}\"" in by_person and f"/inspections/{second}\"" not in by_person
+    later = (started.replace(year=started.year + 1)).isoformat()
+    assert "No inspection matches." in client.get(f"/inspections/?scope=all&since={later}").text
+    assert f"/inspections/{first}\"" in client.get(
+        f"/inspections/?scope=all&template={hygiene}&until={later}").text
+    assert "No inspection matches." in client.get("/inspections/?scope=all&result=passed").text
+    assert client.get("/inspections/?scope=all&since=not-a-day&inspector=x").status_code == 200
+
+    download = client.get(f"/inspections/answers.csv?scope=all&inspector={first_by}")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.data.startswith("\ufeff".encode())  # spreadsheets then read Chinese
+    rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    assert rows[0] == ["Inspection", "Date", "Site", "Location", "Checklist", "Version",
+                       "Section", "Question", "Answer", "Failed", "Note", "Photos", "Action"]
+    floor = next(row for row in rows if row[7] == "Floors clean and dry")
+    assert floor[4:7] == ["Site hygiene check", "1", "Floors and surfaces"]
+    assert floor[8:12] == ["Fail", "yes", "'=HYPERLINK(\"x\") 地面湿滑", "0"]  # neutralised
+    assert len(rows) == 3  # the other inspector's inspection has no answers, and is not his
+
+
+def test_the_csv_of_a_large_history_is_streamed(app, client, site, inspector, token, hygiene):
+    first = _start(app, client, site, token, hygiene)
+    _answer(client, first, "hy-floor", token, "pass")
+    download = client.get("/inspections/answers.csv", buffered=False)
+    assert download.is_streamed  # read as it is sent, never whole in memory
+    assert b"Floors clean and dry" in b"".join(download.response)

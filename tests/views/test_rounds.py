@@ -230,3 +230,67 @@ def test_schedules_of_other_sites_are_not_reachable(app, client, site, people, p
     _sign_in(app, client, "sue")
     assert client.get(f"/rounds/schedules/{far}").status_code == 404
     assert "Hygiene check" not in client.get(f"/rounds/board?site={other.id}").text
+
+
+def _do_round(app, schedule_id, opens, username, floor):
+    """The round that opened at `opens` done by `username`, the floor answered `floor` (a
+    failed floor asks for the fridge's reading: 3 °C, within its limits)."""
+    from app.auth.models import User
+    from app.rounds import services
+
+    with app.test_request_context():
+        by = db.session.scalar(select(User).filter_by(username=username))
+        schedule = db.session.get(RoundSchedule, schedule_id)
+        inspection = services.start_round(schedule, schedule.rule.location_ids[0], opens, by=by)
+        questions = inspection.version.questions
+        answers.save_answer(inspection, questions[0].key, raw=floor, by=by)
+        if floor == "fail":
+            answers.save_answer(inspection, questions[1].key, raw="3", by=by)
+        db.session.commit()
+        inspection_id = inspection.id
+    _complete_signed(app, inspection_id, username)
+
+
+def _complete_signed(app, inspection_id, username):
+    import io
+
+    from app.auth.models import User
+
+    with app.test_request_context():
+        by = db.session.scalar(select(User).filter_by(username=username))
+        inspection = db.session.get(Inspection, inspection_id)
+        drawing = io.BytesIO(image_bytes("PNG"))
+        drawing.filename = "signature.png"
+        answers.sign(inspection, None, drawing, by=by)
+        answers.complete(inspection, by=by, photo_counts={})
+        db.session.commit()
+
+
+def test_figures_of_a_checklist_at_a_site(app, client, site, people, published, clock):
+    supervisor, _inspector = people
+    schedule_id = make_schedule(app, site, supervisor, published)["schedule_id"]
+    clock.now = datetime(2026, 12, 1, 0, 30)
+    _do_round(app, schedule_id, OPENS, "ines", "pass")  # on time, 100 %
+    clock.now = datetime(2026, 12, 2, 5, 0)  # 13:00, after it was due
+    _do_round(app, schedule_id, datetime(2026, 12, 2, 0, 0), "ines", "fail")  # late, 50 %
+    clock.now = datetime(2026, 12, 4, 4, 0)  # the 3rd and the 4th were missed
+    _sign_in(app, client, "sue")
+    page = client.get(f"/rounds/figures?site={site.id}&template={published}&weeks=4")
+    assert page.status_code == 200
+    text = page.text
+    assert "<strong>25%</strong><span>Done on time (1)</span>" in text
+    assert "<strong>25%</strong><span>Done late (1)</span>" in text
+    assert "<strong>50%</strong><span>Missed (2)</span>" in text
+    assert 'role="img" aria-labelledby="score-title" aria-describedby="score-desc"' in text
+    assert "From 75% (week of 11-30) to 75% (week of 11-30); highest 75%, lowest 75%." in text
+    assert "<th scope=\"row\">week of 11-09</th><td>-</td>" in text  # nothing to count
+    assert "<th scope=\"row\">Floor clean?</th><td>1</td><td>2 (50%)</td>" in text
+    assert "<svg" in text and "<script" not in text.split("<main", 1)[1].split("</main>")[0]
+
+
+def test_figures_with_nothing_to_count_say_so(app, client, site, people, published, clock):
+    _sign_in(app, client, "sue")
+    text = client.get(f"/rounds/figures?site={site.id}&template={published}").text
+    assert "<strong>-</strong><span>Done on time (0)</span>" in text  # not 100 %, not 0 %
+    assert "Nothing to count in this period." in text
+    assert "No question failed in this period." in text

@@ -1,0 +1,112 @@
+"""Figures of a checklist at a site over a period: how many scheduled rounds were done on time,
+late or missed; the average score by week; the questions that fail most. None where there is
+nothing to count (no round due is not 100 %)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from app.core.i18n import local_to_utc, utc_to_local
+from app.core.scoping import scope
+from app.extensions import db
+from app.inspections.models import ChecklistTemplate, Inspection, InspectionAnswer
+from app.rounds import queries
+
+DECIDED = ("on_time", "late", "missed")  # rounds whose outcome is known
+
+
+@dataclass
+class Completion:
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.on_time + self.late + self.missed
+
+    def percent(self, status: str) -> float | None:
+        return 100 * getattr(self, status) / self.decided if self.decided else None
+
+
+def weeks_of(first: date, last: date) -> list[date]:
+    """The Mondays of the weeks from `first` to `last`."""
+    monday = first - timedelta(days=first.weekday())
+    return [monday + timedelta(weeks=n) for n in range((last - monday).days // 7 + 1)]
+
+
+def completion_by_week(schedules: list, weeks: list[date], now: datetime) -> list[Completion]:
+    """The decided rounds of these schedules in each week (computed, in each site's zone)."""
+    found = queries.rounds_between(schedules, weeks[0], 7 * len(weeks), now) if weeks else []
+    result = [Completion() for _ in weeks]
+    for found_round in found:
+        if found_round.status not in DECIDED:
+            continue
+        week = (found_round.opens_local.date() - weeks[0]).days // 7
+        if 0 <= week < len(weeks):
+            setattr(result[week], found_round.status,
+                    getattr(result[week], found_round.status) + 1)
+    return result
+
+
+def total(completions: list[Completion]) -> Completion:
+    return Completion(*(sum(getattr(c, s) for c in completions) for s in DECIDED))
+
+
+def _completed(user, site_id: int, template_id: int, since: datetime, until: datetime):
+    statement = select(Inspection).where(
+        Inspection.site_id == site_id, Inspection.template_id == template_id,
+        Inspection.status == "completed", Inspection.started_at >= since,
+        Inspection.started_at < until)
+    return scope(statement, user, Inspection.site_id)
+
+
+def scores_by_week(user, site_id: int, template_id: int, weeks: list[date],
+                   zone: str) -> list[float | None]:
+    """The average score (% of the points) of the inspections started in each week."""
+    if not weeks:
+        return []
+    since = local_to_utc(datetime.combine(weeks[0], time()), zone)
+    until = local_to_utc(datetime.combine(weeks[-1] + timedelta(days=7), time()), zone)
+    statement = _completed(user, site_id, template_id, since, until).with_only_columns(
+        Inspection.started_at, Inspection.points, Inspection.possible)
+    sums: list[list[float]] = [[] for _ in weeks]
+    for started_at, points, possible in db.session.execute(statement):
+        if not possible:
+            continue
+        week = (utc_to_local(started_at, zone).date() - weeks[0]).days // 7
+        if 0 <= week < len(weeks):
+            sums[week].append(100 * points / possible)
+    return [sum(values) / len(values) if values else None for values in sums]
+
+
+@dataclass
+class FailingQuestion:
+    label: str
+    failures: int
+    answers: int
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.failures / self.answers if self.answers else 0
+
+
+def most_failed(user, site_id: int, template: ChecklistTemplate, since: datetime,
+                until: datetime, limit: int = 10) -> list[FailingQuestion]:
+    """The questions failed most often in the period, with how often they were answered (keys
+    stay the same across versions: the newest version's wording names them)."""
+    inspections = _completed(user, site_id, template.id, since, until).with_only_columns(
+        Inspection.id).scalar_subquery()
+    statement = (select(InspectionAnswer.question_key,
+                        func.sum(func.cast(InspectionAnswer.failed, db.Integer)),
+                        func.count(InspectionAnswer.id))
+                 .where(InspectionAnswer.inspection_id.in_(inspections))
+                 .group_by(InspectionAnswer.question_key)
+                 .having(func.sum(func.cast(InspectionAnswer.failed, db.Integer)) > 0)
+                 .order_by(func.sum(func.cast(InspectionAnswer.failed, db.Integer)).desc(),
+                           InspectionAnswer.question_key).limit(limit))
+    version = template.published
+    labels = {q.key: q.label for q in version.questions} if version else {}
+    return [FailingQuestion(labels.get(key, key), int(failures), int(answered))
+            for key, failures, answered in db.session.execute(statement)]
