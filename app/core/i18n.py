@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["pair"] = lambda value, labels: (value, labels[value])
     app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else ""
     app.jinja_env.filters["full_day"] = lambda value: format_date(value, "full") if value else ""
+    app.jinja_env.filters["short_day"] = lambda value: format_date(value, "EEE d") if value else ""
     from app.core.charts import number_text
 
     app.jinja_env.filters["chart_number"] = number_text

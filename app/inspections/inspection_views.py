@@ -73,7 +73,11 @@ def index():
         if filters.mine else []
     return render_page("inspections/index.html", "inspection_results", page=page,
                        filters=filters, unfinished=unfinished, options=_filter_options(),
-                       query=_query_of(filters), **LABELS)
+                       query=_query_of(filters), **{
+                           **LABELS,  # its words translated once, not once a row
+                           "status_labels": {k: str(v) for k, v in
+                                             INSPECTION_STATUS_LABELS.items()},
+                           "results": {True: _("Passed"), False: _("Failed")}})
 
 
 def _filter_options() -> dict:

@@ -134,6 +134,7 @@ class ScheduleForm(Form):
 class StartRoundForm(IdempotentForm):
     """One tap on a round of Today: the occurrence is named by hidden fields."""
 
+    schedule = HiddenField(validators=[required()])
     location = HiddenField(validators=[required()])
     opens = HiddenField(validators=[required()])
 

@@ -59,7 +59,10 @@ def local_days(rule: RoundRule, first: date, last: date) -> list[date]:
     first, last = max(first, rule.starts_on), min(last, rule.ends_on or last)
     if first > last:
         return []
-    anchor = datetime.combine(rule.starts_on, time())
+    # Every rule repeats each day, week or month (interval 1), so it may start where the days
+    # are wanted: from its start date, rrule would walk every day since (a year: 50 ms).
+    anchor = datetime.combine(first if rule.frequency != "monthly" else
+                              max(rule.starts_on, first.replace(day=1)), time())
     if rule.frequency == "daily":
         days = rrule(DAILY, dtstart=anchor)
     elif rule.frequency == "weekly":

@@ -27,31 +27,39 @@ from app.rounds.models import (
 from app.sites import queries as site_queries
 from app.sites.models import Site
 
-LABELS = {"status_labels": STATUS_LABELS, "frequency_labels": FREQUENCY_LABELS,
-          "weekday_labels": WEEKDAY_LABELS, "ordinal_labels": ORDINAL_LABELS,
-          "fresh_key": lambda: uuid.uuid4().hex}
+
+def page_labels() -> dict:
+    """The words of the rounds' pages, translated once a request (a board of a week shows a
+    status for each of a few hundred rounds)."""
+    return {"status_labels": {k: str(v) for k, v in STATUS_LABELS.items()},
+            "frequency_labels": FREQUENCY_LABELS, "weekday_labels": WEEKDAY_LABELS,
+            "ordinal_labels": ORDINAL_LABELS, "fresh_key": lambda: uuid.uuid4().hex}
 @bp.route("/")
 @requires("rounds.do")
 def today():
     rounds = queries.todays_rounds(current_user, utcnow())
     done = queries.DONE
-    return render_page("rounds/today.html", to_do=[r for r in rounds if r.status not in done],
+    return render_page("rounds/today.html", start_url=url_for("rounds.start"),
+                       to_do=[r for r in rounds if r.status not in done],
                        done=[r for r in rounds if r.status in done],
-                       start_form=StartRoundForm(formdata=None), **LABELS)
+                       words=queries.round_words(),
+                       start_form=StartRoundForm(formdata=None), **page_labels())
 
 
-@bp.route("/<int:schedule_id>/start", methods=["POST"])
+@bp.route("/start", methods=["POST"])
 @requires("rounds.do")
 @idempotent
-def start(schedule_id: int):
-    """One tap on a round of Today: its inspection, started now or resumed."""
-    schedule = _schedule(schedule_id)
+def start():
+    """One tap on a round of Today: its inspection, started now or resumed. One URL for every
+    round (the round is named by the form's hidden fields): a list of a hundred rounds builds
+    no URL per round."""
     form = StartRoundForm()
     opens = _moment(form.opens.data)
-    location_id = int(form.location.data) if (form.location.data or "").isdigit() else None
-    if form.validate_on_submit() and opens and location_id:
-        inspection = apply(form, services.start_round, schedule, location_id, opens,
-                           by=current_user)
+    schedule_id, location_id = (int(value) if (value or "").isdigit() and len(value) < 10
+                                else None for value in (form.schedule.data, form.location.data))
+    if form.validate_on_submit() and opens and schedule_id and location_id:
+        inspection = apply(form, services.start_round, _schedule(schedule_id), location_id,
+                           opens, by=current_user)
         if inspection:
             return redirect(url_for("inspections.inspection", inspection_id=inspection.id), 303)
     for error in form.form_errors or [_("This round is not in the schedule.")]:
@@ -82,7 +90,7 @@ def schedules():
     found = db.session.scalars(queries.schedules_at(current_user, site_id)).unique().all()
     sites = db.session.execute(site_queries.site_options(current_user)).all()
     return render_page("rounds/schedules.html", schedules=found, sites=sites, site_id=site_id,
-                       locations=_location_names(found), **LABELS)
+                       locations=_location_names(found), **page_labels())
 
 
 def _location_names(found: list) -> dict:
@@ -120,7 +128,7 @@ def schedule_new():
             return redirect(url_for("rounds.schedules", site=site.id), 303)
     sites = db.session.execute(site_queries.site_options(current_user)).all()
     return form_page("rounds/schedule_form.html", form, form=form, site=site, sites=sites,
-                     schedule=None, **LABELS)
+                     schedule=None, **page_labels())
 
 
 @bp.route("/schedules/<int:schedule_id>", methods=["GET", "POST"])
@@ -137,7 +145,7 @@ def schedule_edit(schedule_id: int):
     elif not form.is_submitted():
         form.fill_from(schedule)
     return form_page("rounds/schedule_form.html", form, form=form, site=schedule.site,
-                     schedule=schedule, pause_form=PauseForm(formdata=None), **LABELS)
+                     schedule=schedule, pause_form=PauseForm(formdata=None), **page_labels())
 
 
 @bp.route("/schedules/<int:schedule_id>/pause", methods=["POST"])
@@ -188,7 +196,23 @@ def board():
     counts = {status: sum(1 for r in rounds if r.status == status) for status in STATUS_LABELS}
     return render_page("rounds/board.html", "board", site=site, sites=sites, day=day,
                        week=week, by_day=by_day, counts=counts, step=timedelta(days=days),
-                       **LABELS)
+                       grid=_week_grid(rounds, list(by_day)) if week else [],
+                       **page_labels())
+
+
+def _week_grid(rounds: list, days: list[date]) -> list[dict]:
+    """A week as a grid: a row per round of the day (checklist, time, location), a cell per
+    day (the round, or None): a week's few hundred rounds read at a glance, in a page a third
+    of the size of seven days' lists."""
+    rows: dict[tuple, dict] = {}
+    for found_round in rounds:
+        key = (found_round.opens, found_round.title, found_round.where,
+               found_round.schedule.id)
+        row = rows.setdefault(key, {"round": found_round, "cells": [None] * len(days)})
+        index = (found_round.opens_local.date() - days[0]).days
+        if 0 <= index < len(days):
+            row["cells"][index] = found_round
+    return [rows[key] for key in sorted(rows)]
 
 
 def _day_arg(default: date) -> date:
@@ -223,7 +247,7 @@ def figures():
     context = {"sites": sites, "site": site, "templates": templates, "checklist": template,
                "weeks_back": weeks_back, "week_choices": WEEKS}
     if site is None or template is None:  # nothing to show figures of
-        return render_page("rounds/figures.html", **context, **LABELS)
+        return render_page("rounds/figures.html", **context, **page_labels())
     zone = recurrence.zone_of(site.timezone)
     now = utcnow()
     today = recurrence.to_local(now, zone).date()
@@ -245,4 +269,4 @@ def figures():
                                  [q.label for q in failing],
                                  [q.failures for q in failing]),
         labels=labels, scores=scores)
-    return render_page("rounds/figures.html", **context, **LABELS)
+    return render_page("rounds/figures.html", **context, **page_labels())

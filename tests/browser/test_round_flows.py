@@ -89,6 +89,13 @@ def test_a_round_is_scheduled_done_and_seen_on_the_board(page: Page, world, chec
     expect(rows.filter(has_text="09:30")).to_contain_text("Done on time")
     expect(rows.filter(has_text="09:30")).to_contain_text("Ines Field")
     screenshot("board")
+    page.get_by_label("The whole week").check()
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("columnheader", name="Tue 1")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("06:00 Hygiene check"))).to_contain_text(
+        "Missed")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    screenshot("week")
     page.get_by_role("link", name="Figures").click()
     expect(page.get_by_role("heading", name="Round figures")).to_be_visible()
     chart = page.get_by_role("img", name="Rounds done on time")

@@ -97,12 +97,12 @@ def test_the_inspector_does_a_round_from_today(app, client, site, people, publis
     assert 'aria-label="Start Hygiene check at Lobby point"' in today
     assert "Hygiene check" in client.get("/").text  # on the home page too
     location = first_location(app, site)
-    started = client.post(f"/rounds/{schedule_id}/start", data={
+    started = client.post("/rounds/start", data={"schedule": schedule_id,
         "csrf_token": token, "idempotency_key": "round-1", "location": location.id,
         "opens": OPENS.isoformat()})
     assert started.status_code == 303
     inspection_id = int(started.headers["Location"].rsplit("/", 1)[1])
-    again = client.post(f"/rounds/{schedule_id}/start", data={
+    again = client.post("/rounds/start", data={"schedule": schedule_id,
         "csrf_token": token, "idempotency_key": "round-2", "location": location.id,
         "opens": OPENS.isoformat()})
     assert again.headers["Location"] == started.headers["Location"]  # resumed, not doubled
@@ -141,7 +141,7 @@ def test_refused_starts_say_why(app, client, site, people, published, clock, log
              "2026-12-01T00:05:00": "This round is not in the schedule.",
              "not a time": "This round is not in the schedule."}
     for number, (opens, message) in enumerate(cases.items()):
-        response = client.post(f"/rounds/{schedule_id}/start", data={
+        response = client.post("/rounds/start", data={"schedule": schedule_id,
             "csrf_token": token, "idempotency_key": f"bad-{number}", "location": location.id,
             "opens": opens})
         assert response.status_code == 303
@@ -150,7 +150,7 @@ def test_refused_starts_say_why(app, client, site, people, published, clock, log
     other = make_schedule(app, site, supervisor, published, assignee_role=None,
                           assignee_id=people[0].id)["schedule_id"]
     clock.now = datetime(2026, 12, 1, 0, 30)
-    refused = client.post(f"/rounds/{other}/start", data={
+    refused = client.post("/rounds/start", data={"schedule": other,
         "csrf_token": token, "idempotency_key": "theirs", "location": location.id,
         "opens": OPENS.isoformat()})
     assert "This round is someone else&#39;s." in client.get(refused.headers["Location"]).text
@@ -200,7 +200,9 @@ def test_the_board_a_missed_round_and_rounds_check(app, client, site, people, pu
     board = client.get(f"/rounds/board?site={site.id}&day=2026-12-01").text
     assert ">Missed<" in board
     week = client.get(f"/rounds/board?site={site.id}&day=2026-12-01&view=week").text
-    assert week.count("<table") == 7 and "Monday, November 30, 2026" in week
+    assert week.count("<table") == 1 and '<th scope="col">Mon 30</th>' in week
+    assert week.count('<span class="visually-hidden">Missed</span>') == 1  # the 1st
+    assert week.count('<span class="visually-hidden">Upcoming</span>') == 5  # the 2nd to 6th
     home = client.get("/").text
     assert "Rounds today" in home
     runner = app.test_cli_runner()
@@ -227,8 +229,11 @@ def test_schedules_of_other_sites_are_not_reachable(app, client, site, people, p
     boss = make_user(app, username="far-sup", roles=("supervisor",), sites=[other])
     far = make_schedule(app, other, boss, make_checklist(app, other, boss, publish=True)[
         "template_id"])["schedule_id"]
-    _sign_in(app, client, "sue")
+    token = _sign_in(app, client, "sue")
     assert client.get(f"/rounds/schedules/{far}").status_code == 404
+    assert client.post("/rounds/start", data={
+        "csrf_token": token, "schedule": far, "location": first_location(app, other).id,
+        "opens": OPENS.isoformat()}).status_code == 404
     assert "Hygiene check" not in client.get(f"/rounds/board?site={other.id}").text
 
 
