@@ -10,8 +10,16 @@ from sqlalchemy import func, select
 from app.core.i18n import local_to_utc, utc_to_local
 from app.core.scoping import scope
 from app.extensions import db
-from app.inspections.models import ChecklistTemplate, Inspection, InspectionAnswer
-from app.rounds import queries
+from app.inspections.models import (
+    ChecklistQuestion,
+    ChecklistSection,
+    ChecklistTemplate,
+    ChecklistVersion,
+    Inspection,
+    InspectionAnswer,
+    localized,
+)
+from app.rounds import queries, recurrence
 
 DECIDED = ("on_time", "late", "missed")  # rounds whose outcome is known
 
@@ -37,16 +45,23 @@ def weeks_of(first: date, last: date) -> list[date]:
 
 
 def completion_by_week(schedules: list, weeks: list[date], now: datetime) -> list[Completion]:
-    """The decided rounds of these schedules in each week (computed, in each site's zone)."""
-    found = queries.rounds_between(schedules, weeks[0], 7 * len(weeks), now) if weeks else []
+    """The decided rounds of these schedules in each week (computed, in each site's zone;
+    statuses only: no round is built for a page)."""
     result = [Completion() for _ in weeks]
-    for found_round in found:
-        if found_round.status not in DECIDED:
-            continue
-        week = (found_round.opens_local.date() - weeks[0]).days // 7
-        if 0 <= week < len(weeks):
-            setattr(result[week], found_round.status,
-                    getattr(result[week], found_round.status) + 1)
+    if not weeks:
+        return result
+    found = []
+    for schedule in schedules:
+        zone = recurrence.zone_of(schedule.site.timezone)
+        start, end = recurrence.day_bounds(weeks[0], zone, 7 * len(weeks))
+        found.extend((occurrence, zone) for occurrence in recurrence.occurrences(
+            schedule, zone, start, min(end, now)))
+    states = queries.visit_states([occurrence for occurrence, _zone in found])
+    for occurrence, zone in found:
+        status = recurrence.status(occurrence, states.get(occurrence.key), now)
+        week = (recurrence.to_local(occurrence.opens_at, zone).date() - weeks[0]).days // 7
+        if status in DECIDED and 0 <= week < len(weeks):
+            setattr(result[week], status, getattr(result[week], status) + 1)
     return result
 
 
@@ -106,7 +121,21 @@ def most_failed(user, site_id: int, template: ChecklistTemplate, since: datetime
                  .having(func.sum(func.cast(InspectionAnswer.failed, db.Integer)) > 0)
                  .order_by(func.sum(func.cast(InspectionAnswer.failed, db.Integer)).desc(),
                            InspectionAnswer.question_key).limit(limit))
-    version = template.published
-    labels = {q.key: q.label for q in version.questions} if version else {}
+    found = db.session.execute(statement).all()
+    labels = _question_labels(template.id, [key for key, _f, _a in found])
     return [FailingQuestion(labels.get(key, key), int(failures), int(answered))
-            for key, failures, answered in db.session.execute(statement)]
+            for key, failures, answered in found]
+
+
+def _question_labels(template_id: int, keys: list[str]) -> dict[str, str]:
+    """The newest published wording of these questions of the checklist: one query."""
+    if not keys:
+        return {}
+    newest = (select(func.max(ChecklistVersion.id))
+              .where(ChecklistVersion.template_id == template_id,
+                     ChecklistVersion.published_at.is_not(None)).scalar_subquery())
+    rows = db.session.execute(
+        select(ChecklistQuestion.key, ChecklistQuestion.prompt, ChecklistQuestion.prompt_zh)
+        .join(ChecklistSection, ChecklistSection.id == ChecklistQuestion.section_id)
+        .where(ChecklistSection.version_id == newest, ChecklistQuestion.key.in_(keys)))
+    return {key: localized(prompt, prompt_zh) for key, prompt, prompt_zh in rows}

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.core.forms import apply
 from app.core.idempotency import idempotent
@@ -194,24 +195,45 @@ def board():
     for found_round in rounds:
         by_day.setdefault(found_round.opens_local.date(), []).append(found_round)
     counts = {status: sum(1 for r in rounds if r.status == status) for status in STATUS_LABELS}
+    words = page_labels()
     return render_page("rounds/board.html", "board", site=site, sites=sites, day=day,
                        week=week, by_day=by_day, counts=counts, step=timedelta(days=days),
-                       grid=_week_grid(rounds, list(by_day)) if week else [],
-                       **page_labels())
+                       grid=_week_grid(rounds, list(by_day), words["status_labels"])
+                       if week else [], marks=MARKS, **words)
 
 
-def _week_grid(rounds: list, days: list[date]) -> list[dict]:
+# A status in a cell of the week's grid: a mark, its name for screen readers and as its tooltip
+MARKS = {"on_time": "✓", "late": "✓", "missed": "✗", "overdue": "!", "open": "○",
+         "upcoming": "·"}
+CELL = Markup('<span class="mark rs-{status}" title="{title}"><span aria-hidden="true">{mark}'
+              '</span><span class="visually-hidden">{label}</span></span>')
+
+
+def _week_grid(rounds: list, days: list[date], status_labels: dict) -> list[dict]:
     """A week as a grid: a row per round of the day (checklist, time, location), a cell per
-    day (the round, or None): a week's few hundred rounds read at a glance, in a page a third
-    of the size of seven days' lists."""
+    day: a week's few hundred rounds read at a glance, in a page a third of the size of seven
+    days' lists. A cell's markup is made once for each status and inspector (a handful for
+    hundreds of cells), the slowest part of the page when the template made each."""
+    cells: dict[tuple, Markup] = {}
+
+    def cell(found_round) -> Markup:
+        inspection = found_round.inspection
+        who = inspection.inspector.name if inspection and inspection.inspector else ""
+        key = (found_round.status, who)
+        if key not in cells:
+            label = status_labels[found_round.status]
+            cells[key] = CELL.format(status=found_round.status, mark=MARKS[found_round.status],
+                                     label=label, title=f"{label} · {who}" if who else label)
+        return cells[key]
+
     rows: dict[tuple, dict] = {}
     for found_round in rounds:
         key = (found_round.opens, found_round.title, found_round.where,
                found_round.schedule.id)
-        row = rows.setdefault(key, {"round": found_round, "cells": [None] * len(days)})
+        row = rows.setdefault(key, {"round": found_round, "cells": [""] * len(days)})
         index = (found_round.opens_local.date() - days[0]).days
         if 0 <= index < len(days):
-            row["cells"][index] = found_round
+            row["cells"][index] = cell(found_round)
     return [rows[key] for key in sorted(rows)]
 
 
