@@ -56,7 +56,7 @@ def completion_by_week(schedules: list, weeks: list[date], now: datetime) -> lis
         start, end = recurrence.day_bounds(weeks[0], zone, 7 * len(weeks))
         found.extend((occurrence, zone) for occurrence in recurrence.occurrences(
             schedule, zone, start, min(end, now)))
-    states = queries.visit_states([occurrence for occurrence, _zone in found])
+    states = queries.visits_for([occurrence for occurrence, _zone in found])
     for occurrence, zone in found:
         status = recurrence.status(occurrence, states.get(occurrence.key), now)
         week = (recurrence.to_local(occurrence.opens_at, zone).date() - weeks[0]).days // 7

@@ -7,8 +7,9 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from app.auth.models import User
 from app.core.scoping import scope
 from app.extensions import db
 from app.inspections.models import Inspection
@@ -49,40 +50,32 @@ def visit_of(occurrence) -> RoundVisit | None:
                                     RoundVisit.location_id == occurrence.location_id))
 
 
-def visits_for(found: list) -> dict:
-    """The inspections started for these occurrences, by occurrence key, in one query."""
-    if not found:
-        return {}
-    schedule_ids = {o.schedule_id for o in found}
-    first, last = min(o.opens_at for o in found), max(o.opens_at for o in found)
-    rows = db.session.scalars(
-        select(RoundVisit).join(RoundVisit.inspection)
-        .options(contains_eager(RoundVisit.inspection).joinedload(Inspection.inspector))
-        .where(RoundVisit.schedule_id.in_(schedule_ids),
-               RoundVisit.opens_at.between(first, last)))
-    return {(v.schedule_id, v.location_id, v.opens_at): v for v in rows}
+class Visit(NamedTuple):
+    """The inspection started for an occurrence, as lists show it and as a status needs it:
+    columns, not records (a week's board has hundreds)."""
 
-
-class VisitState(NamedTuple):
-    """What a status needs of the inspection done for an occurrence."""
-
+    id: int
     status: str
     completed_at: datetime | None
+    reference: str
+    inspector_name: str
 
 
-def visit_states(found: list) -> dict:
-    """occurrence key -> the state of its inspection, for counting: columns only, one query."""
+def visits_for(found: list) -> dict:
+    """occurrence key -> the inspection started for it (a Visit), in one query."""
     if not found:
         return {}
     rows = db.session.execute(
         select(RoundVisit.schedule_id, RoundVisit.location_id, RoundVisit.opens_at,
-               Inspection.status, Inspection.completed_at)
+               Inspection.id, Inspection.status, Inspection.completed_at,
+               Inspection.reference, User.name)
         .join(Inspection, Inspection.id == RoundVisit.inspection_id)
+        .outerjoin(User, User.id == Inspection.inspector_id)
         .where(RoundVisit.schedule_id.in_({o.schedule_id for o in found}),
                RoundVisit.opens_at.between(min(o.opens_at for o in found),
                                            max(o.opens_at for o in found))))
-    return {(sid, lid, opens): VisitState(status, done)
-            for sid, lid, opens, status, done in rows}
+    return {(sid, lid, opens): Visit(inspection_id, status, done, reference, name or "")
+            for sid, lid, opens, inspection_id, status, done, reference, name in rows}
 
 
 def todays_status_counts(schedules: list, now: datetime) -> dict[str, int]:
@@ -92,7 +85,7 @@ def todays_status_counts(schedules: list, now: datetime) -> dict[str, int]:
         zone = recurrence.zone_of(schedule.site.timezone)
         start, end = recurrence.day_bounds(recurrence.to_local(now, zone).date(), zone)
         found.extend(recurrence.occurrences(schedule, zone, start, end))
-    states = visit_states(found)
+    states = visits_for(found)
     counts: dict[str, int] = {}
     for occurrence in found:
         status = recurrence.status(occurrence, states.get(occurrence.key), now)
@@ -124,7 +117,7 @@ class Round:
     rule: RoundRule
     location: Location
     status: str
-    inspection: Inspection | None
+    inspection: Visit | None
     opens_local: datetime
     due_local: datetime
     title: str = ""
@@ -153,8 +146,7 @@ def rounds_between(schedules: list, start_day: date | None, days: int, now: date
     titles = {schedule.id: schedule.title for schedule in schedules}
     places = {loc.id: f"{loc.area.name} · {loc.name}" for loc in locations.values()}
     for occurrence, schedule, rule, zone in found:
-        visit = visits.get(occurrence.key)
-        inspection = visit.inspection if visit else None
+        inspection = visits.get(occurrence.key)
         location = locations.get(occurrence.location_id)
         if location is None:
             continue

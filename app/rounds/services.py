@@ -228,7 +228,7 @@ def tell_missed(now: datetime | None = None) -> int:
         for occurrence in missed:
             visit = visits.get(occurrence.key)
             if occurrence.key in noticed or recurrence.status(
-                    occurrence, visit.inspection if visit else None, now) != "missed":
+                    occurrence, visit, now) != "missed":
                 continue
             try:
                 with db.session.begin_nested():  # two checkers at once: one tells

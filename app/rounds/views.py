@@ -217,8 +217,7 @@ def _week_grid(rounds: list, days: list[date], status_labels: dict) -> list[dict
     cells: dict[tuple, Markup] = {}
 
     def cell(found_round) -> Markup:
-        inspection = found_round.inspection
-        who = inspection.inspector.name if inspection and inspection.inspector else ""
+        who = found_round.inspection.inspector_name if found_round.inspection else ""
         key = (found_round.status, who)
         if key not in cells:
             label = status_labels[found_round.status]
