@@ -25,7 +25,7 @@ from app.core.domain import DomainError
 from app.core.forms import apply
 from app.core.idempotency import idempotent
 from app.core.pagination import keyset_page
-from app.core.params import int_arg, text_arg
+from app.core.params import date_arg, int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import is_fragment_request, render_page
 from app.core.timeline import events_of
@@ -52,15 +52,7 @@ def _history_filters() -> queries.HistoryFilters:
         mine=text_arg("scope") != "all", status=text_arg("status"), result=text_arg("result"),
         site_id=int_arg("site"), template_id=int_arg("template"),
         inspector_id=int_arg("inspector"), location_id=int_arg("location"),
-        since=_day_arg("since"), until=_day_arg("until"), timezone=current_user.timezone)
-
-
-def _day_arg(name: str) -> date | None:
-    try:
-        day = date.fromisoformat(text_arg(name, 10))
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None
+        since=date_arg("since"), until=date_arg("until"), timezone=current_user.timezone)
 
 
 @bp.route("/")

@@ -141,7 +141,7 @@ def rounds_between(schedules: list, start_day: date | None, days: int, now: date
                 found.append((occurrence, schedule, rule, zone))
     occurrences = [item[0] for item in found]
     visits = visits_for(occurrences)
-    locations = _locations({o.location_id for o in occurrences})
+    locations = locations_by_id({o.location_id for o in occurrences})
     rounds = []
     titles = {schedule.id: schedule.title for schedule in schedules}
     places = {loc.id: f"{loc.area.name} · {loc.name}" for loc in locations.values()}
@@ -165,7 +165,7 @@ def rule_at(schedule: RoundSchedule, moment: datetime) -> RoundRule:
                 schedule.rules[0])
 
 
-def _locations(ids: set) -> dict:
+def locations_by_id(ids: set) -> dict:
     if not ids:
         return {}
     return {loc.id: loc for loc in db.session.scalars(

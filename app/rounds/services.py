@@ -18,7 +18,14 @@ from app.extensions import db
 from app.inspections import answers
 from app.inspections import policy as inspection_policy
 from app.rounds import policy, queries, recurrence
-from app.rounds.models import ASSIGNABLE_ROLES, FREQUENCIES, RoundRule, RoundSchedule, RoundVisit
+from app.rounds.models import (
+    ASSIGNABLE_ROLES,
+    FREQUENCIES,
+    RoundNotice,
+    RoundRule,
+    RoundSchedule,
+    RoundVisit,
+)
 from app.sites.models import Location
 
 MAX_TIMES = 12  # opening times a day
@@ -210,41 +217,47 @@ LOOK_BACK = timedelta(days=2)  # rounds missed longer ago than this are not news
 def tell_missed(now: datetime | None = None) -> int:
     """Tell each site's supervisors once about each round missed lately; returns how many.
     Run every few minutes (`flask rounds-check`); a second run tells nothing again."""
-    from app.incidents.queries import site_supervisors
-    from app.rounds.models import RoundNotice
-
     now = now or utcnow()
-    told = 0
-    for schedule in db.session.scalars(queries.active_schedules()):
-        zone = recurrence.zone_of(schedule.site.timezone)
-        window = max(r.window_minutes + r.grace_minutes for r in schedule.rules)
-        found = recurrence.occurrences(schedule, zone, now - LOOK_BACK - timedelta(
-            minutes=window), now)
-        missed = [o for o in found if LOOK_BACK > now - o.missed_at >= timedelta(0)]
-        if not missed:
-            continue
-        visits = queries.visits_for(missed)
-        noticed = queries.noticed(missed)
-        for occurrence in missed:
-            visit = visits.get(occurrence.key)
-            if occurrence.key in noticed or recurrence.status(
-                    occurrence, visit, now) != "missed":
-                continue
-            try:
-                with db.session.begin_nested():  # two checkers at once: one tells
-                    db.session.add(RoundNotice(schedule_id=schedule.id,
-                                               location_id=occurrence.location_id,
-                                               opens_at=occurrence.opens_at))
-                    db.session.flush()
-            except IntegrityError:
-                continue
-            location = db.session.get(Location, occurrence.location_id)
-            local = recurrence.to_local(occurrence.opens_at, zone)
-            notifications.notify(
-                site_supervisors(schedule.site_id), "round_missed",
-                link=path_for("rounds.board", site=schedule.site_id,
-                              day=local.date().isoformat()),
-                what=schedule.template.title, where=location.name if location else "",
-                when=local.strftime("%Y-%m-%d %H:%M"))
-            told += 1
-    return told
+    return sum(_tell_missed_of(schedule, now)
+               for schedule in db.session.scalars(queries.active_schedules()))
+
+
+def _tell_missed_of(schedule: RoundSchedule, now: datetime) -> int:
+    from app.incidents.queries import site_supervisors
+
+    zone = recurrence.zone_of(schedule.site.timezone)
+    window = max(r.window_minutes + r.grace_minutes for r in schedule.rules)
+    found = recurrence.occurrences(schedule, zone, now - LOOK_BACK - timedelta(minutes=window),
+                                   now)
+    missed = [o for o in found if LOOK_BACK > now - o.missed_at >= timedelta(0)]
+    if not missed:
+        return 0
+    visits, noticed = queries.visits_for(missed), queries.noticed(missed)
+    news = [o for o in missed if o.key not in noticed
+            and recurrence.status(o, visits.get(o.key), now) == "missed" and _noted(o)]
+    if not news:
+        return 0
+    supervisors = site_supervisors(schedule.site_id)
+    places = queries.locations_by_id({o.location_id for o in news})
+    for occurrence in news:
+        local = recurrence.to_local(occurrence.opens_at, zone)
+        place = places.get(occurrence.location_id)
+        notifications.notify(
+            supervisors, "round_missed",
+            link=path_for("rounds.board", site=schedule.site_id, day=local.date().isoformat()),
+            what=schedule.template.title, where=place.name if place else "",
+            when=local.strftime("%Y-%m-%d %H:%M"))
+    return len(news)
+
+
+def _noted(occurrence) -> bool:
+    """The miss written down as told; False when another checker wrote it first."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(RoundNotice(schedule_id=occurrence.schedule_id,
+                                       location_id=occurrence.location_id,
+                                       opens_at=occurrence.opens_at))
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True

@@ -10,14 +10,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core import charts
 from app.core.forms import apply
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
-from app.core.params import int_arg, text_arg
+from app.core.params import date_arg, int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, render_page
 from app.extensions import db
+from app.inspections import queries as inspection_queries
 from app.rounds import bp, queries, recurrence, services
+from app.rounds import figures as numbers
 from app.rounds.forms import PauseForm, ScheduleForm, StartRoundForm
 from app.rounds.models import (
     FREQUENCY_LABELS,
@@ -44,7 +47,7 @@ def today():
                        to_do=[r for r in rounds if r.status not in done],
                        done=[r for r in rounds if r.status in done],
                        words=queries.round_words(),
-                       start_form=StartRoundForm(formdata=None), **page_labels())
+                       **page_labels())
 
 
 @bp.route("/start", methods=["POST"])
@@ -95,18 +98,21 @@ def schedules():
 
 
 def _location_names(found: list) -> dict:
-    from app.sites.models import Location
+    """id -> name of the locations these schedules' rules name: one query."""
+    places = queries.locations_by_id({i for schedule in found for i in schedule.rule.location_ids})
+    return {location_id: place.name for location_id, place in places.items()}
 
-    ids = {i for schedule in found for i in schedule.rule.location_ids}
-    rows = db.session.execute(db.select(Location.id, Location.name).where(
-        Location.id.in_(ids))).all() if ids else []
-    return {location_id: name for location_id, name in rows}
+
+def _chosen_site() -> tuple[list[Site], Site | None]:
+    """The user's sites, and the one ?site= names (else the first): the site menus of the
+    schedule form, the board and the figures."""
+    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
+    wanted = int_arg("site")
+    return sites, next((s for s in sites if s.id == wanted), sites[0] if sites else None)
 
 
 def _site_for_new() -> Site:
-    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
-    wanted = int_arg("site")
-    site = next((s for s in sites if s.id == wanted), sites[0] if sites else None)
+    _sites, site = _chosen_site()
     if site is None:
         abort(404)
     return site
@@ -178,12 +184,11 @@ def _pause_or_resume(schedule_id: int, service, done: str):
 @requires("rounds.plan")
 def board():
     """A site's rounds of a day, or of the week (from Monday) that holds it."""
-    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
-    site = next((s for s in sites if s.id == int_arg("site")), sites[0] if sites else None)
+    sites, site = _chosen_site()
     week = text_arg("view") == "week"
     zone = recurrence.zone_of(site.timezone if site else None)
     now = utcnow()
-    day = _day_arg(recurrence.to_local(now, zone).date())
+    day = date_arg("day") or recurrence.to_local(now, zone).date()
     first = day - timedelta(days=day.weekday()) if week else day
     days = 7 if week else 1
     rounds = []
@@ -236,14 +241,6 @@ def _week_grid(rounds: list, days: list[date], status_labels: dict) -> list[dict
     return [rows[key] for key in sorted(rows)]
 
 
-def _day_arg(default: date) -> date:
-    try:
-        day = date.fromisoformat(text_arg("day", 10))
-    except ValueError:
-        return default
-    return day if 2000 <= day.year <= 2100 else default
-
-
 # --- figures -------------------------------------------------------------------------------------
 
 WEEKS = (4, 8, 13, 26, 52)
@@ -254,12 +251,7 @@ WEEKS = (4, 8, 13, 26, 52)
 def figures():
     """A checklist at a site over the last weeks: rounds done on time, late or missed, the
     average score by week, the questions that fail most; charts with their numbers."""
-    from app.core import charts
-    from app.inspections import queries as inspection_queries
-    from app.rounds import figures as numbers
-
-    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
-    site = next((s for s in sites if s.id == int_arg("site")), sites[0] if sites else None)
+    sites, site = _chosen_site()
     templates = db.session.scalars(inspection_queries.startable_templates(
         current_user, site.id)).all() if site else []
     template = next((t for t in templates if t.id == int_arg("template")),
