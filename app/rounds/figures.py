@@ -2,12 +2,13 @@
 late or missed; the average score by week; the questions that fail most. None where there is
 nothing to count (no round due is not 100 %)."""
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from app.core.i18n import local_to_utc, utc_to_local
+from app.core.i18n import local_to_utc
 from app.core.scoping import scope
 from app.extensions import db
 from app.inspections.models import (
@@ -45,8 +46,8 @@ def weeks_of(first: date, last: date) -> list[date]:
 
 
 def completion_by_week(schedules: list, weeks: list[date], now: datetime) -> list[Completion]:
-    """The decided rounds of these schedules in each week (computed, in each site's zone;
-    statuses only: no round is built for a page)."""
+    """The decided rounds of these schedules in each week (computed, in each site's zone):
+    counted by opening, from the completed inspections' times; no round is built."""
     result = [Completion() for _ in weeks]
     if not weeks:
         return result
@@ -54,14 +55,21 @@ def completion_by_week(schedules: list, weeks: list[date], now: datetime) -> lis
     for schedule in schedules:
         zone = recurrence.zone_of(schedule.site.timezone)
         start, end = recurrence.day_bounds(weeks[0], zone, 7 * len(weeks))
-        found.extend((occurrence, zone) for occurrence in recurrence.occurrences(
-            schedule, zone, start, min(end, now)))
-    states = queries.visits_for([occurrence for occurrence, _zone in found])
-    for occurrence, zone in found:
-        status = recurrence.status(occurrence, states.get(occurrence.key), now)
-        week = (recurrence.to_local(occurrence.opens_at, zone).date() - weeks[0]).days // 7
-        if status in DECIDED and 0 <= week < len(weeks):
-            setattr(result[week], status, getattr(result[week], status) + 1)
+        for opening in recurrence.openings(schedule, zone, start, min(end, now)):
+            week = (recurrence.to_local(opening.opens_at, zone).date() - weeks[0]).days // 7
+            if 0 <= week < len(weeks):
+                found.append((opening, result[week]))
+    completed = queries.completions_of([opening for opening, _tally in found])
+    for opening, tally in found:
+        places = set(opening.location_ids)
+        times = [done for location_id, done in
+                 completed.get((opening.schedule_id, opening.opens_at), ())
+                 if location_id in places]
+        on_time = sum(1 for done in times if done <= opening.due_at)
+        tally.on_time += on_time
+        tally.late += len(times) - on_time
+        if now >= opening.missed_at:  # the rest were missed (until then: open or overdue)
+            tally.missed += len(places) - len(times)
     return result
 
 
@@ -82,17 +90,16 @@ def scores_by_week(user, site_id: int, template_id: int, weeks: list[date],
     """The average score (% of the points) of the inspections started in each week."""
     if not weeks:
         return []
-    since = local_to_utc(datetime.combine(weeks[0], time()), zone)
+    # each week's start in UTC, once: an inspection's week is found by bisection, not by
+    # turning each of thousands of start times into local time
+    starts = [local_to_utc(datetime.combine(week, time()), zone) for week in weeks]
     until = local_to_utc(datetime.combine(weeks[-1] + timedelta(days=7), time()), zone)
-    statement = _completed(user, site_id, template_id, since, until).with_only_columns(
+    statement = _completed(user, site_id, template_id, starts[0], until).with_only_columns(
         Inspection.started_at, Inspection.points, Inspection.possible)
     sums: list[list[float]] = [[] for _ in weeks]
     for started_at, points, possible in db.session.execute(statement):
-        if not possible:
-            continue
-        week = (utc_to_local(started_at, zone).date() - weeks[0]).days // 7
-        if 0 <= week < len(weeks):
-            sums[week].append(100 * points / possible)
+        if possible:
+            sums[bisect_right(starts, started_at) - 1].append(100 * points / possible)
     return [sum(values) / len(values) if values else None for values in sums]
 
 

@@ -78,6 +78,25 @@ def visits_for(found: list) -> dict:
             for sid, lid, opens, inspection_id, status, done, reference, name in rows}
 
 
+def completions_of(openings: list) -> dict[tuple, list[tuple[int, datetime]]]:
+    """(schedule, opening) -> (location, completed at) of the inspections completed for these
+    openings, in one query of three columns (8 weeks of a site's figures: a few thousand)."""
+    if not openings:
+        return {}
+    rows = db.session.execute(
+        select(RoundVisit.schedule_id, RoundVisit.opens_at, RoundVisit.location_id,
+               Inspection.completed_at)
+        .join(Inspection, Inspection.id == RoundVisit.inspection_id)
+        .where(RoundVisit.schedule_id.in_({o.schedule_id for o in openings}),
+               RoundVisit.opens_at.between(min(o.opens_at for o in openings),
+                                           max(o.opens_at for o in openings)),
+               Inspection.status == "completed"))
+    found: dict[tuple, list] = {}
+    for schedule_id, opens_at, location_id, completed_at in rows:
+        found.setdefault((schedule_id, opens_at), []).append((location_id, completed_at))
+    return found
+
+
 def todays_status_counts(schedules: list, now: datetime) -> dict[str, int]:
     """How many of today's rounds of these schedules are in each status (each site's today)."""
     found = []

@@ -84,10 +84,22 @@ def _opening_times(rule: RoundRule) -> list[time]:
     return [time(int(text[:2]), int(text[3:5])) for text in rule.times]
 
 
-def occurrences(schedule: RoundSchedule, zone: ZoneInfo, start: datetime,
-                end: datetime) -> list[Occurrence]:
-    """Every occurrence of the schedule opening in [start, end) (UTC), each from the rule
-    version in force when it opens; none while paused. In order of opening, then location."""
+@dataclass(frozen=True)
+class Opening:
+    """A moment a schedule's round opens, at all of its rule's locations at once: figures
+    over weeks count openings (a few hundred), not each location's occurrence (thousands)."""
+
+    schedule_id: int
+    opens_at: datetime
+    due_at: datetime
+    missed_at: datetime
+    location_ids: tuple[int, ...]
+
+
+def openings(schedule: RoundSchedule, zone: ZoneInfo, start: datetime,
+             end: datetime) -> list[Opening]:
+    """Every opening of the schedule in [start, end) (UTC), each from the rule version in
+    force when it opens; none while paused. In order of opening."""
     found = []
     rules = schedule.rules
     for number, rule in enumerate(rules):
@@ -98,18 +110,27 @@ def occurrences(schedule: RoundSchedule, zone: ZoneInfo, start: datetime,
             continue
         window = timedelta(minutes=rule.window_minutes)
         grace = timedelta(minutes=rule.grace_minutes)
+        locations = tuple(rule.location_ids)
         # a day either side: a local day and a UTC day are not the same 24 hours
         first = to_local(span_start, zone).date() - timedelta(days=1)
         last = to_local(span_end, zone).date() + timedelta(days=1)
         for day in local_days(rule, first, last):
             for opening in _opening_times(rule):
                 opens = to_utc(datetime.combine(day, opening), zone)
-                if not span_start <= opens < span_end:
-                    continue
-                found.extend(Occurrence(schedule.id, location_id, opens, opens + window,
-                                        opens + window + grace)
-                             for location_id in rule.location_ids)
-    return sorted(found, key=lambda o: (o.opens_at, o.location_id))
+                if span_start <= opens < span_end:
+                    found.append(Opening(schedule.id, opens, opens + window,
+                                         opens + window + grace, locations))
+    return sorted(found, key=lambda o: o.opens_at)
+
+
+def occurrences(schedule: RoundSchedule, zone: ZoneInfo, start: datetime,
+                end: datetime) -> list[Occurrence]:
+    """Every occurrence of the schedule opening in [start, end) (UTC): each opening at each
+    of its locations. In order of opening, then location."""
+    return [Occurrence(opening.schedule_id, location_id, opening.opens_at, opening.due_at,
+                       opening.missed_at)
+            for opening in openings(schedule, zone, start, end)
+            for location_id in sorted(opening.location_ids)]
 
 
 def status(occurrence: Occurrence, inspection, now: datetime) -> str:

@@ -233,23 +233,26 @@ def test_schedules_of_other_sites_are_not_reachable(app, client, site, people, p
     assert "Hygiene check" not in client.get(f"/rounds/board?site={other.id}").text
 
 
-def _do_round(app, schedule_id, opens, username, floor):
-    """The round that opened at `opens` done by `username`, the floor answered `floor` (a
-    failed floor asks for the fridge's reading: 3 °C, within its limits)."""
+def _do_round(app, schedule_id, opens, username, floor, place=0, complete=True):
+    """The round that opened at `opens` (at the schedule's `place`-th location) done by
+    `username`, the floor answered `floor` (a failed floor asks for the fridge's reading:
+    3 °C, within its limits); started only, unless `complete`."""
     from app.auth.models import User
     from app.rounds import services
 
     with app.test_request_context():
         by = db.session.scalar(select(User).filter_by(username=username))
         schedule = db.session.get(RoundSchedule, schedule_id)
-        inspection = services.start_round(schedule, schedule.rule.location_ids[0], opens, by=by)
+        inspection = services.start_round(schedule, schedule.rule.location_ids[place], opens,
+                                          by=by)
         questions = inspection.version.questions
         answers.save_answer(inspection, questions[0].key, raw=floor, by=by)
         if floor == "fail":
             answers.save_answer(inspection, questions[1].key, raw="3", by=by)
         db.session.commit()
         inspection_id = inspection.id
-    _complete_signed(app, inspection_id, username)
+    if complete:
+        _complete_signed(app, inspection_id, username)
 
 
 def _complete_signed(app, inspection_id, username):
@@ -287,6 +290,58 @@ def test_figures_of_a_checklist_at_a_site(app, client, site, people, published, 
     assert "<th scope=\"row\">week of 11-09</th><td>-</td>" in text  # nothing to count
     assert "<th scope=\"row\">Floor clean?</th><td>1</td><td>2 (50%)</td>" in text
     assert "<svg" in text and "<script" not in text.split("<main", 1)[1].split("</main>")[0]
+
+
+def test_completion_counted_by_opening_agrees_with_each_rounds_status(app, site, people,
+                                                                      published, clock):
+    """The figures count openings (all of a rule's locations at once), not each location's
+    round: the same numbers as the rounds' statuses, week by week, at two locations, twice a
+    day, with a rule changed half way; rounds on time, late, started only, missed, overdue."""
+    from dataclasses import replace
+    from datetime import date
+
+    from app.rounds import figures, queries, services
+    from app.sites import services as site_services
+    from app.sites.models import Area, Location, Site
+
+    supervisor, _inspector = people
+    with app.app_context():
+        area = db.session.scalar(select(Area).where(Area.site_id == site.id))
+        site_services.create_location(db.session.get(Site, site.id), area=area,
+                                      name="Kitchen", code="L9", by=None)
+        db.session.commit()
+        places = list(db.session.scalars(select(Location.id).where(
+            Location.site_id == site.id).order_by(Location.id)))
+    # from Tuesday 1 December, 08:00 at the site
+    schedule_id = make_schedule(app, site, supervisor, published, times=["08:00", "15:00"],
+                                location_ids=places)["schedule_id"]
+    clock.now = datetime(2026, 12, 1, 0, 30)
+    _do_round(app, schedule_id, OPENS, "ines", "pass")  # on time
+    _do_round(app, schedule_id, OPENS, "ines", "pass", place=1, complete=False)  # missed
+    clock.now = datetime(2026, 12, 2, 5, 0)  # 13:00: the morning's round, late
+    _do_round(app, schedule_id, datetime(2026, 12, 2, 0, 0), "ines", "fail", place=1)
+    clock.now = datetime(2026, 12, 5, 0, 0)  # Saturday 08:00: from now, 09:00 at one place
+    with app.test_request_context():
+        schedule = db.session.get(RoundSchedule, schedule_id)
+        services.edit_schedule(schedule, replace(services._fields_of(schedule.rule),
+                                                 times=["09:00"], location_ids=places[:1]),
+                               by=db.session.get(type(supervisor), supervisor.id))
+        db.session.commit()
+    clock.now = datetime(2026, 12, 9, 3, 0)  # Wednesday 11:00: its 09:00 round is overdue
+    with app.test_request_context():
+        schedule = db.session.get(RoundSchedule, schedule_id)
+        weeks = figures.weeks_of(date(2026, 11, 23), date(2026, 12, 9))
+        counted = figures.completion_by_week([schedule], weeks, clock.now)
+        expected = [figures.Completion() for _ in weeks]
+        for found in queries.rounds_between([schedule], weeks[0], 7 * len(weeks), clock.now):
+            tally = expected[(found.opens_local.date() - weeks[0]).days // 7]
+            if found.status in figures.DECIDED:
+                setattr(tally, found.status, getattr(tally, found.status) + 1)
+    assert counted == expected
+    assert [(c.on_time, c.late, c.missed) for c in counted] == [
+        (0, 0, 0),  # before the schedule began
+        (1, 1, 16),  # 1st to 4th: 4 a day; 5th and 6th: one at 09:00
+        (0, 0, 2)]  # 7th and 8th missed; the 9th's is overdue, not decided yet
 
 
 def test_figures_with_nothing_to_count_say_so(app, client, site, people, published, clock):
