@@ -171,3 +171,11 @@ def for_change(statement):
     if has_request_context() and request.method not in READ_METHODS:
         return statement.with_for_update(of=statement.column_descriptions[0]["entity"])
     return statement
+
+
+def column_rows(statement):
+    """The rows of a select of columns, run as Core on the session's connection: no ORM row
+    processing, which took a third of a figure's time over a few thousand rows. Pending
+    changes are flushed first, as `session.execute` would."""
+    db.session.flush()
+    return db.session.connection().execute(statement)

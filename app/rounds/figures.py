@@ -2,12 +2,12 @@
 late or missed; the average score by week; the questions that fail most. None where there is
 nothing to count (no round due is not 100 %)."""
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from app.core.db import column_rows
 from app.core.i18n import local_to_utc
 from app.core.scoping import scope
 from app.extensions import db
@@ -90,17 +90,20 @@ def scores_by_week(user, site_id: int, template_id: int, weeks: list[date],
     """The average score (% of the points) of the inspections started in each week."""
     if not weeks:
         return []
-    # each week's start in UTC, once: an inspection's week is found by bisection, not by
-    # turning each of thousands of start times into local time
+    # averaged in the database, by week: each week's start in UTC once, a CASE picks an
+    # inspection's week (thousands of inspections, eight rows read)
     starts = [local_to_utc(datetime.combine(week, time()), zone) for week in weeks]
     until = local_to_utc(datetime.combine(weeks[-1] + timedelta(days=7), time()), zone)
-    statement = _completed(user, site_id, template_id, starts[0], until).with_only_columns(
-        Inspection.started_at, Inspection.points, Inspection.possible)
-    sums: list[list[float]] = [[] for _ in weeks]
-    for started_at, points, possible in db.session.execute(statement):
-        if possible:
-            sums[bisect_right(starts, started_at) - 1].append(100 * points / possible)
-    return [sum(values) / len(values) if values else None for values in sums]
+    week = case(*((Inspection.started_at < end, number)
+                  for number, end in enumerate([*starts[1:], until])), else_=len(weeks) - 1)
+    statement = (_completed(user, site_id, template_id, starts[0], until)
+                 .where(Inspection.possible > 0)
+                 .with_only_columns(week, func.avg(100.0 * Inspection.points /
+                                                   Inspection.possible))
+                 .group_by(week))
+    averages = dict(column_rows(statement).all())
+    return [float(averages[n]) if averages.get(n) is not None else None
+            for n in range(len(weeks))]
 
 
 @dataclass
@@ -128,7 +131,7 @@ def most_failed(user, site_id: int, template: ChecklistTemplate, since: datetime
                  .having(func.sum(func.cast(InspectionAnswer.failed, db.Integer)) > 0)
                  .order_by(func.sum(func.cast(InspectionAnswer.failed, db.Integer)).desc(),
                            InspectionAnswer.question_key).limit(limit))
-    found = db.session.execute(statement).all()
+    found = column_rows(statement).all()
     labels = _question_labels(template.id, [key for key, _f, _a in found])
     return [FailingQuestion(labels.get(key, key), int(failures), int(answered))
             for key, failures, answered in found]

@@ -10,6 +10,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
+from app.core.db import column_rows
 from app.core.scoping import scope
 from app.extensions import db
 from app.inspections.models import Inspection
@@ -65,7 +66,7 @@ def visits_for(found: list) -> dict:
     """occurrence key -> the inspection started for it (a Visit), in one query."""
     if not found:
         return {}
-    rows = db.session.execute(
+    rows = column_rows(
         select(RoundVisit.schedule_id, RoundVisit.location_id, RoundVisit.opens_at,
                Inspection.id, Inspection.status, Inspection.completed_at,
                Inspection.reference, User.name)
@@ -83,7 +84,7 @@ def completions_of(openings: list) -> dict[tuple, list[tuple[int, datetime]]]:
     openings, in one query of three columns (8 weeks of a site's figures: a few thousand)."""
     if not openings:
         return {}
-    rows = db.session.execute(
+    rows = column_rows(
         select(RoundVisit.schedule_id, RoundVisit.opens_at, RoundVisit.location_id,
                Inspection.completed_at)
         .join(Inspection, Inspection.id == RoundVisit.inspection_id)
