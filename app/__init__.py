@@ -64,7 +64,17 @@ class PathText(UnicodeConverter):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import actions, auth, core, dashboard, incidents, inspections, rounds, sites
+    from app import (
+        actions,
+        auth,
+        core,
+        dashboard,
+        incidents,
+        inspections,
+        maintenance,
+        rounds,
+        sites,
+    )
 
     app.url_map.converters["int"] = RecordId
     app.url_map.converters["default"] = app.url_map.converters["string"] = PathText
@@ -76,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(actions.bp, url_prefix="/actions")
     app.register_blueprint(inspections.bp, url_prefix="/inspections")
     app.register_blueprint(rounds.bp, url_prefix="/rounds")
+    app.register_blueprint(maintenance.bp, url_prefix="/maintenance")
     app.register_blueprint(dashboard.bp)
 
 
@@ -100,6 +111,7 @@ def _init_core(app: Flask) -> None:
     from app.core.render import add_flash_oob
     from app.incidents import models as _incident_models  # noqa: F401
     from app.inspections import models as _inspection_models  # noqa: F401
+    from app.maintenance import models as _maintenance_models  # noqa: F401
     from app.rounds import models as _round_models  # noqa: F401
     from app.sites import models as _site_models  # noqa: F401
 

@@ -192,3 +192,27 @@ def make_schedule(app, site, by, template_id: int, **fields) -> dict:
                                                                  template_id), rule, by=by)
         db.session.commit()
         return {"schedule_id": schedule.id}
+
+
+def make_asset(app, site, by, *, code: str | None = None, **fields) -> dict:
+    """An asset at the site's first location, with a counting meter (run hours) and an asset
+    category. Returns the keys routes name: asset_uuid, meter_id, code_id."""
+    from app.maintenance import services
+    from app.maintenance.models import MaintenanceCode
+    from app.sites.models import Site
+
+    with app.test_request_context():
+        by = db.session.get(type(by), by.id)
+        site = db.session.get(Site, site.id)
+        category = db.session.scalar(db.select(MaintenanceCode).filter_by(
+            kind="category", name="Pumps")) or services.add_code("category", name="Pumps",
+                                                                  name_zh="泵", by=by)
+        location = db.session.scalar(db.select(Location.id).where(Location.site_id == site.id)
+                                     .order_by(Location.id))
+        values = services.AssetFields(**{"code": code or f"PUMP-{site.code}", "name":
+                                         "Feed pump", "category_id": category.id,
+                                         "location_id": location, **fields})
+        asset = services.create_asset(site, values, by=by)
+        meter = services.add_meter(asset, name="Run hours", unit="h", counting=True, by=by)
+        db.session.commit()
+        return {"asset_uuid": asset.public_id, "meter_id": meter.id, "code_id": category.id}

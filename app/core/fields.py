@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -54,3 +61,8 @@ def plausible_date(_form, field):
     if field.data is not None and not 2000 <= field.data.year <= 2100:
         raise ValidationError(_l("Enter a date between 2000 and 2100."))
 
+
+def finite(_form, field):
+    """A DecimalField's number, not NaN or infinity (which Decimal parses from "NaN", "inf")."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter a number."))

@@ -46,6 +46,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspections.inspect": frozenset({"admin", "supervisor", "inspector"}),
     "rounds.do": frozenset({"admin", "supervisor", "inspector"}),  # Today, starting a round
     "rounds.plan": MANAGERS,  # schedules and the board
+    "assets.view": EVERYONE,  # the register of their sites: a fault is reported from it
+    "assets.manage": MANAGERS,  # add and edit assets, meters, files; label sheets
+    "meters.read": frozenset({"admin", "supervisor", "technician"}),
+    "maintenance.lists": frozenset({"admin"}),  # categories, failure, cause, remedy codes
 }
 
 

@@ -20,6 +20,7 @@ from wtforms.validators import NumberRange, Optional, Regexp, StopValidation
 from app.auth.models import User
 from app.core.fields import (
     MultiCheckboxField,
+    finite,
     length,
     optional_email,
     optional_record_id,
@@ -47,11 +48,6 @@ from app.sites import queries as site_queries
 from app.sites.models import Site
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def finite(_form, field):
-    if field.data is not None and not field.data.is_finite():
-        raise StopValidation(_l("Enter a number."))
 
 
 def severity_choices():

@@ -1,7 +1,7 @@
 """Service requests: the public page and status link (no account), and the staff side."""
 
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,7 +32,7 @@ from app.incidents.models import (
 )
 from app.sites import queries as site_queries
 from app.sites.models import Site
-from app.sites.qr import qr_svg
+from app.sites.qr import absolute_url, qr_svg
 
 MAX_PHOTOS = 3
 LABELS = {"channel_labels": CHANNEL_LABELS, "kind_labels": REQUEST_KINDS,
@@ -168,9 +168,7 @@ def request_answer(request_id: int):
 @requires("requests.manage")
 def request_poster(site_id: int):
     site = site_queries.get_site(current_user, site_id)
-    url = url_for("incidents.public_request", code=site.code, via="qr", _external=True)
-    if base := current_app.config.get("BASE_URL"):
-        url = base.rstrip("/") + url_for("incidents.public_request", code=site.code, via="qr")
+    url = absolute_url("incidents.public_request", code=site.code, via="qr")
     return render_page("incidents/poster.html", site=site, url=url,
                        qr=qr_svg(url).decode())
 

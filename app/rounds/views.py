@@ -106,9 +106,7 @@ def _location_names(found: list) -> dict:
 def _chosen_site() -> tuple[list[Site], Site | None]:
     """The user's sites, and the one ?site= names (else the first): the site menus of the
     schedule form, the board and the figures."""
-    sites = db.session.scalars(site_queries.visible_sites(current_user)).all()
-    wanted = int_arg("site")
-    return sites, next((s for s in sites if s.id == wanted), sites[0] if sites else None)
+    return site_queries.chosen_site(current_user, int_arg("site"))
 
 
 def _site_for_new() -> Site:

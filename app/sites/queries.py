@@ -13,6 +13,13 @@ def visible_sites(user):
     return scope(select(Site).order_by(Site.name), user, Site.id)
 
 
+def chosen_site(user, wanted: int | None) -> tuple[list[Site], Site | None]:
+    """The user's sites, and the one `wanted` names (else the first): the site menus of
+    forms and boards that work on one site at a time."""
+    sites = db.session.scalars(visible_sites(user)).all()
+    return sites, next((s for s in sites if s.id == wanted), sites[0] if sites else None)
+
+
 def site_options(user):
     """(id, name) of the user's sites, for filter menus (no ORM objects to build)."""
     return scope(select(Site.id, Site.name).order_by(Site.name), user, Site.id)

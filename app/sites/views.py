@@ -1,4 +1,4 @@
-from flask import flash, make_response, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from app.extensions import db
 from app.sites import bp, queries, services
 from app.sites.forms import AreaEditForm, AreaForm, LocationEditForm, LocationForm, SiteForm
 from app.sites.panels import location_panels
-from app.sites.qr import location_url, qr_svg
+from app.sites.qr import location_url, qr_response
 
 
 @bp.route("/")
@@ -182,11 +182,7 @@ def location_photo(public_id):
 @bp.route("/locations/<uuid:public_id>/qr.svg")
 @requires("sites.view")
 def location_qr(public_id):
-    location = queries.get_location(current_user, public_id)
-    response = make_response(qr_svg(location_url(location)))
-    response.mimetype = "image/svg+xml"
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return qr_response(location_url(queries.get_location(current_user, public_id)))
 
 
 @bp.route("/<int:site_id>/labels")

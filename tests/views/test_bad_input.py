@@ -33,7 +33,9 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "document", "choices-0-choice", "choices-0-choice_zh", "choices-1-choice", "value",
           "note", "photo", "signature", "template", "latitude", "longitude", "times",
           "frequency", "assignee", "starts_on", "ends_on", "window_minutes", "grace_minutes",
-          "month_day", "month_ordinal", "month_weekday", "location_ids", "weekdays", "opens")
+          "month_day", "month_ordinal", "month_weekday", "location_ids", "weekdays", "opens",
+          "parent_code", "make", "model", "serial_number", "barcode", "purchase_date",
+          "purchase_cost", "warranty_ends_on", "status", "criticality", "unit", "counting")
 # The builder's forms: one per question and section, each with its own prefix; an inspection's
 # fields are named after their question.
 QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",
@@ -46,8 +48,11 @@ def keyed_fields(records, value) -> dict:
     answer = {f"{name}-{key}": value for name in ("answer", "note", "photo", "signature")}
     fields = {f"{prefix}-{name}": value for prefix in (f"new{section}", f"q{question}")
               for name in QUESTION_FIELDS}
-    return {**fields, **answer, f"s{section}-title": value, f"s{section}-title_zh": value,
-            "section-title": value, "section-title_zh": value}
+    reading = {f"m{records['meter_id']}-{name}": value for name in ("value", "is_reset", "note")}
+    lists = {f"{kind}-{name}": value for kind in ("category", "failure", "cause", "remedy")
+             for name in ("name", "name_zh")}
+    return {**fields, **answer, **reading, **lists, f"s{section}-title": value,
+            f"s{section}-title_zh": value, "section-title": value, "section-title_zh": value}
 # Forms whose only inputs are passwords or files: what was typed is rightly not sent back.
 NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location_photo",
                    "incidents.add_photo", "incidents.change_status",
@@ -57,7 +62,8 @@ NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location
                    "inspections.answer_photo",
                    "inspections.signature",  # a drawing, never echoed back
                    "inspections.reopen",  # the matrix inspection is not completed: no form
-                   "rounds.start", "rounds.schedule_pause", "rounds.schedule_resume"}  # buttons
+                   "rounds.start", "rounds.schedule_pause", "rounds.schedule_resume",  # buttons
+                   "maintenance.asset_file"}
 
 
 @pytest.mark.parametrize("kind", NASTY)

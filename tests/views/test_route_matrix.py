@@ -8,6 +8,7 @@ from tests.helpers import (
     add_photo,
     first_location,
     make_action,
+    make_asset,
     make_checklist,
     make_incident,
     make_inspection,
@@ -91,6 +92,13 @@ POST_WITH_EMPTY_FORM = {
     "rounds.schedule_edit": 422,
     "rounds.schedule_pause": 303,
     "rounds.schedule_resume": 303,  # "not paused" is said in a message
+    "maintenance.asset_new": 422,
+    "maintenance.asset_edit": 422,
+    "maintenance.asset_file": 422,
+    "maintenance.meter_new": 422,
+    "maintenance.reading_new": 422,
+    "maintenance.list_add": 422,
+    "maintenance.list_edit": 422,
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
@@ -140,6 +148,9 @@ def world(app, site):
         **{f"other_{name}": value for name, value in make_checklist(
             app, other, other_reporter).items() if name != "set_id"},
         **_other_inspection_and_schedule(app, other, other_reporter),
+        **{f"other_{name}": value for name, value in make_asset(
+            app, other, other_reporter).items()},
+        "kind": "category",
     }
 
 
@@ -173,6 +184,7 @@ def own_records(app, world, user) -> None:
     world.update(make_inspection(app, world["site"], inspector, published["template_id"]))
     world.update(make_schedule(app, world["site"], _builder(app, world),
                                published["template_id"]))
+    world.update(make_asset(app, world["site"], _builder(app, world)))
 
 
 def _builder(app, world):
@@ -264,7 +276,7 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
     for rule, method in routes(app):
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
                 "version_id", "section_id", "question_id", "inspection_id",
-                "schedule_id"} & set(
+                "schedule_id", "asset_uuid", "meter_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue

@@ -1,0 +1,80 @@
+"""Demo equipment: the lists admins edit, and the assets of the two demo sites (a chiller
+plant with its pumps at Riverside Plaza, forklifts at Harbour Logistics), with meters."""
+
+import zlib
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.maintenance import services
+from app.maintenance.services import AssetFields
+from app.sites.models import Location
+
+LISTS = {
+    "category": [("HVAC", "暖通空调"), ("Pumps", "泵"), ("Electrical", "电气"),
+                 ("Fire safety", "消防"), ("Vehicles", "车辆")],
+    "failure": [("Leak", "泄漏"), ("No power", "无电"), ("Noise or vibration", "异响或振动"),
+                ("Overheating", "过热"), ("Does not start", "无法启动")],
+    "cause": [("Worn part", "零件磨损"), ("Lack of lubrication", "缺乏润滑"),
+              ("Electrical fault", "电气故障"), ("Misuse", "使用不当")],
+    "remedy": [("Replaced part", "更换零件"), ("Adjusted", "调整"), ("Cleaned", "清洁"),
+               ("Lubricated", "润滑")],
+}
+
+# site index -> (code, name, category, location code, parent code, criticality, make, model,
+# meter (name, unit, counting, reading) or None)
+ASSETS = {
+    0: [("CH-01", "Chiller 1 冷水机组", "HVAC", "PR-01", "", "A", "Carrier", "30XW",
+         ("Run hours", "h", True, "18250")),
+        ("CH-01-P1", "Chilled water pump 1", "Pumps", "PR-01", "CH-01", "A", "Grundfos",
+         "NKG 150", ("Run hours", "h", True, "9120")),
+        ("CH-01-P2", "Chilled water pump 2", "Pumps", "PR-01", "CH-01", "B", "Grundfos",
+         "NKG 150", None),
+        ("BLR-01", "Boiler 1 锅炉", "HVAC", "PR-02", "", "A", "Viessmann", "Vitoplex 200",
+         ("Pressure", "bar", False, "1.8")),
+        ("FP-01", "Fire pump 消防泵", "Fire safety", "PR-04", "", "A", "Kaiquan", "XBD",
+         None),
+        ("SWB-01", "Main switchboard", "Electrical", "PR-03", "", "A", "Schneider",
+         "Prisma P", None),
+        ("EV-01", "EV charger bay 1", "Electrical", "CP-02", "", "C", "TELD", "60 kW",
+         ("Sessions", "cycles", True, "4312"))],
+    1: [("FL-01", "Forklift 1 叉车", "Vehicles", "WS-01", "", "B", "Linde", "E20",
+         ("Run hours", "h", True, "6410")),
+        ("FL-02", "Forklift 2 叉车", "Vehicles", "WS-01", "", "B", "Linde", "E20",
+         ("Run hours", "h", True, "5988")),
+        ("CS-01", "Cold store refrigeration", "HVAC", "WA-03", "", "A", "Bitzer", "CSH",
+         ("Temperature", "°C", False, "-18.5"))],
+}
+
+
+def _serial(make: str, code: str) -> str:
+    """A serial number that looks like one, the same on every run."""
+    return f"{make[:3].upper()}{zlib.crc32(code.encode()) % 10**6:06d}"
+
+
+def seed_equipment(sites: list, admin, technician) -> None:
+    categories = {}
+    for kind, entries in LISTS.items():
+        for name, name_zh in entries:
+            code = services.add_code(kind, name=name, name_zh=name_zh, by=admin)
+            if kind == "category":
+                categories[name] = code.id
+    for index, assets in ASSETS.items():
+        if index >= len(sites):
+            continue
+        site = sites[index]
+        places = dict(db.session.execute(select(Location.code, Location.id).where(
+            Location.site_id == site.id)).all())
+        for (code, name, category, place, parent, criticality, make, model,
+             meter) in assets:
+            asset = services.create_asset(site, AssetFields(
+                code=f"{site.code}-{code}", name=name, category_id=categories[category],
+                location_id=places.get(place), parent_code=f"{site.code}-{parent}"
+                if parent else "", criticality=criticality, make=make, model=model,
+                serial_number=_serial(make, code)), by=admin)
+            if meter:
+                meter_name, unit, counting, value = meter
+                made = services.add_meter(asset, name=meter_name, unit=unit,
+                                          counting=counting, by=admin)
+                services.record_reading(made, Decimal(value), by=technician)

@@ -1,0 +1,124 @@
+"""Forms of the asset register. Each takes what fills its menus (the site, the asset)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
+
+from app.core.fields import finite, length, optional_record_id, plausible_date, required
+from app.core.forms import IdempotentForm
+from app.extensions import db
+from app.maintenance import queries
+from app.maintenance.models import (
+    ASSET_STATUS_LABELS,
+    ASSET_STATUSES,
+    CRITICALITIES,
+    CRITICALITY_LABELS,
+)
+from app.maintenance.services import AssetFields
+from app.sites.models import Location
+
+CODE_RULE = Regexp(r"^[A-Za-z0-9._/-]+$",
+                   message=_l("Use letters, digits, dots, dashes, slashes and underscores."))
+
+
+class AssetForm(IdempotentForm):
+    code = StringField(_l("Asset code"), validators=[required(), length(40), CODE_RULE],
+                       description=_l("Unique, printed on its QR label, e.g. PUMP-01."),
+                       render_kw={"autocapitalize": "characters"})
+    name = StringField(_l("Name"), validators=[required(), length(150)])
+    category = SelectField(_l("Category"), coerce=optional_record_id, validate_choice=False)
+    location = SelectField(_l("Location"), coerce=optional_record_id, validate_choice=False)
+    parent_code = StringField(_l("Part of (asset code)"), validators=[length(40)],
+                              description=_l("The line or machine this is a part of, if any."),
+                              render_kw={"autocapitalize": "characters"})
+    status = SelectField(_l("Status"), default="in_service",
+                         choices=[(s, ASSET_STATUS_LABELS[s]) for s in ASSET_STATUSES])
+    criticality = SelectField(_l("Criticality"), default="B",
+                              choices=[(c, CRITICALITY_LABELS[c]) for c in CRITICALITIES])
+    make = StringField(_l("Make"), validators=[length(80)])
+    model = StringField(_l("Model"), validators=[length(80)])
+    serial_number = StringField(_l("Serial number"), validators=[length(80)])
+    barcode = StringField(_l("Barcode"), validators=[length(64)],
+                          description=_l("The code on the maker's label, if it has one: "
+                                         "scanning it finds this asset."))
+    purchase_date = DateField(_l("Purchase date"), validators=[Optional(), plausible_date])
+    purchase_cost = DecimalField(_l("Purchase cost"), places=2, validators=[
+        Optional(), finite, NumberRange(0, 9_999_999_999, message=_l("Enter a cost of 0 or "
+                                                                     "more."))],
+        render_kw={"inputmode": "decimal"})
+    warranty_ends_on = DateField(_l("Warranty ends on"), validators=[Optional(),
+                                                                      plausible_date])
+    notes = TextAreaField(_l("Notes"), validators=[length(4000)], render_kw={"rows": 3})
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", _l("No category")),
+                                 *queries.code_options("category")]
+        self.location.choices = [("", _l("No location")), *(
+            (location.id, f"{location.area.name} · {location.code} {location.name}")
+            for location in db.session.scalars(_locations_of(site)))]
+
+    def fields(self) -> AssetFields:
+        return AssetFields(
+            code=self.code.data or "", name=self.name.data or "",
+            barcode=self.barcode.data or "", category_id=self.category.data,
+            make=self.make.data or "", model=self.model.data or "",
+            serial_number=self.serial_number.data or "", location_id=self.location.data,
+            parent_code=self.parent_code.data or "", status=self.status.data,
+            criticality=self.criticality.data, purchase_date=self.purchase_date.data,
+            purchase_cost=self.purchase_cost.data, warranty_ends_on=self.warranty_ends_on.data,
+            notes=self.notes.data or "")
+
+    def fill_from(self, asset) -> None:
+        for name in ("code", "name", "make", "model", "serial_number", "status",
+                     "criticality", "purchase_date", "purchase_cost", "warranty_ends_on",
+                     "notes"):
+            getattr(self, name).data = getattr(asset, name)
+        self.barcode.data = asset.barcode or ""
+        self.category.data, self.location.data = asset.category_id, asset.location_id
+        self.parent_code.data = asset.parent.code if asset.parent else ""
+
+
+def _locations_of(site):
+    return (select(Location).options(joinedload(Location.area))
+            .where(Location.site_id == site.id, Location.active).order_by(Location.code))
+
+
+class AssetEditForm(AssetForm):
+    idempotency_key = None
+
+
+class AssetFileForm(IdempotentForm):
+    file = FileField(_l("Photo or document (PDF)"), validators=[required()],
+                     render_kw={"accept": "application/pdf,image/*"})
+
+
+class MeterForm(IdempotentForm):
+    name = StringField(_l("Meter name"), validators=[required(), length(60)],
+                       description=_l("e.g. Run hours, Odometer, Cycles."))
+    unit = StringField(_l("Unit"), validators=[required(), length(20)],
+                       description=_l("e.g. h, km, cycles."))
+    counting = BooleanField(_l("Counts up (a reading never goes lower, unless reset)"),
+                            default=True)
+
+
+class ReadingForm(IdempotentForm):
+    # InputRequired: 0 is a reading (DataRequired would refuse it)
+    value = DecimalField(_l("Reading"), validators=[
+        InputRequired(message=_l("This field is required.")), finite],
+                         render_kw={"inputmode": "decimal"})
+    is_reset = BooleanField(_l("The meter was reset or replaced"))
+    note = StringField(_l("Note"), validators=[length(300)])
+
+
+class CodeForm(IdempotentForm):
+    name = StringField(_l("Name"), validators=[required(), length(100)])
+    name_zh = StringField(_l("Name in Chinese"), validators=[length(100)])
+
+
+class CodeEditForm(CodeForm):
+    idempotency_key = None
+    active = BooleanField(_l("In use (clear to archive)"))

@@ -1,0 +1,121 @@
+"""The asset register: assets (a hierarchy at a site), their meters and the readings of each,
+and the short lists admins edit (asset categories; failure, cause and remedy codes)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import CreatedByMixin, PublicIdMixin, TimestampMixin, utcnow
+from app.extensions import db
+
+ASSET_STATUSES = ("in_service", "down", "standby", "retired")
+ASSET_STATUS_LABELS = {"in_service": _l("In service"), "down": _l("Down"),
+                       "standby": _l("Standby"), "retired": _l("Retired")}
+CRITICALITIES = ("A", "B", "C")
+CRITICALITY_LABELS = {"A": _l("A – critical"), "B": _l("B – important"),
+                      "C": _l("C – minor")}
+
+# The lists admins edit: kind -> what one entry is
+CODE_KINDS = ("category", "failure", "cause", "remedy")
+CODE_KIND_LABELS = {"category": _l("Asset categories"), "failure": _l("Failure codes"),
+                    "cause": _l("Causes"), "remedy": _l("Remedies")}
+
+
+class MaintenanceCode(TimestampMixin, db.Model):
+    """One entry of a list admins edit: an asset category, a failure code, a cause or a
+    remedy. Entries are archived, never deleted: records keep pointing at them."""
+
+    __entity__ = "maintenancecode"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    name_zh: Mapped[str] = mapped_column(String(100), default="")
+    position: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    @property
+    def label(self) -> str:
+        return self.name_zh if str(get_locale()) == "zh_Hans" and self.name_zh else self.name
+
+
+class Asset(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
+    """A thing that is maintained, at a site (and a location there), perhaps part of another
+    (a line, its machines, their components)."""
+
+    __entity__ = "asset"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # upper case, as labels show
+    barcode: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(150))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("maintenance_code.id", ondelete="SET NULL"))
+    make: Mapped[str] = mapped_column(String(80), default="")
+    model: Mapped[str] = mapped_column(String(80), default="")
+    serial_number: Mapped[str] = mapped_column(String(80), default="")
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id",
+                                                               ondelete="SET NULL"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="in_service")
+    criticality: Mapped[str] = mapped_column(String(1), default="B")
+    purchase_date: Mapped[date | None]
+    purchase_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    warranty_ends_on: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    site = relationship("Site")
+    location = relationship("Location")
+    category = relationship("MaintenanceCode")
+    parent = relationship("Asset", remote_side=[id])
+
+    __table_args__ = (
+        # the list's order (by code) within a site, and its filters
+        Index("ix_asset_site_code", "site_id", "code", "id"),
+        Index("ix_asset_location", "location_id"),
+        Index("ix_asset_parent", "parent_id"),
+    )
+
+    @property
+    def under_warranty(self) -> bool:
+        return self.warranty_ends_on is not None and self.warranty_ends_on >= utcnow().date()
+
+
+class Meter(TimestampMixin, db.Model):
+    """What is counted or measured on an asset (run hours, kilometres, cycles, any unit). A
+    counting meter only goes up, but when it is reset; its last reading is kept here too,
+    for lists (the readings are the record)."""
+
+    __entity__ = "meter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"),
+                                          index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(20))
+    counting: Mapped[bool] = mapped_column(default=True)
+    last_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    last_read_at: Mapped[datetime | None]
+
+    asset = relationship("Asset")
+
+
+class MeterReading(db.Model):
+    """One reading of a meter, as it was taken: never edited (a wrong one is followed by a
+    right one)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meter.id", ondelete="CASCADE"))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+    is_reset: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    read_by = relationship("User")
+
+    __table_args__ = (Index("ix_meter_reading_meter_read", "meter_id", "read_at", "id"),)
