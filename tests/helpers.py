@@ -216,3 +216,18 @@ def make_asset(app, site, by, *, code: str | None = None, **fields) -> dict:
         meter = services.add_meter(asset, name="Run hours", unit="h", counting=True, by=by)
         db.session.commit()
         return {"asset_uuid": asset.public_id, "meter_id": meter.id, "code_id": category.id}
+
+
+def make_work_order(app, site, by, **fields) -> dict:
+    """A fault report (a work order request) by `by` on a new asset of the site."""
+    from app.maintenance import work_orders
+    from app.maintenance.models import Asset
+
+    records = make_asset(app, site, by, code=fields.pop("code", None))
+    with app.test_request_context():
+        reporter = db.session.get(type(by), by.id)
+        asset = db.session.scalar(db.select(Asset).filter_by(public_id=records["asset_uuid"]))
+        work_order = work_orders.report_fault(asset, description=fields.pop(
+            "description", "Leaking seal"), by=reporter, **fields)
+        db.session.commit()
+        return {**records, "work_order_id": work_order.id}

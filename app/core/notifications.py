@@ -1,5 +1,7 @@
 """In-app notifications: stored as a kind and parameters, worded in the reader's language."""
 
+import re
+
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -9,6 +11,8 @@ from sqlalchemy import func, select, update
 from app.core import mail
 from app.core.models import Notification, utcnow
 from app.extensions import db
+
+MENTION = re.compile(r"@([A-Za-z0-9._-]{3,40})")
 
 # kind -> sentence; each domain adds the kinds it sends.
 MESSAGES: dict = {}
@@ -32,6 +36,11 @@ def notify(users, kind: str, *, link: str = "", exclude=None, **params) -> int:
         if mail.enabled() and user.email and user.active:
             _queue_mail(user, notification)
     return len(told)
+
+
+def mentioned_usernames(text: str) -> set[str]:
+    """The @usernames a comment names (lower case): the people it tells."""
+    return {name.lower() for name in MENTION.findall(text or "")}
 
 
 def _queue_mail(user, notification: Notification) -> None:

@@ -49,7 +49,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assets.view": EVERYONE,  # the register of their sites: a fault is reported from it
     "assets.manage": MANAGERS,  # add and edit assets, meters, files; label sheets
     "meters.read": frozenset({"admin", "supervisor", "technician"}),
-    "maintenance.lists": frozenset({"admin"}),  # categories, failure, cause, remedy codes
+    "maintenance.lists": frozenset({"admin"}),  # categories, skills, failure, cause, remedy
+    "faults.report": EVERYONE,  # from an asset's page or its QR label
+    "workorders.view": EVERYONE,  # technicians and managers: their sites'; others: reported
+    "workorders.work": frozenset({"admin", "supervisor", "technician"}),
+    "workorders.manage": MANAGERS,  # approve, reject, plan, cancel
 }
 
 

@@ -2,7 +2,6 @@
 in policy.py, service levels in service_levels.py, customer requests in
 customer_requests.py). Plain functions: no request, no flash, no commit."""
 
-import re
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -31,7 +30,6 @@ from app.incidents.service_levels import _recompute_due, apply_sla, calendar_for
 TRIAGE_FIELDS = ("severity", "priority", "category", "assignee_id", "assigned_team", "due_at")
 TYPE_FIELDS = ("code", "name", "name_zh", "is_complaint", "skill_role", "emergency_procedure",
                "active")
-MENTION = re.compile(r"@([A-Za-z0-9._-]{3,40})")
 
 notifications.register("incident_assigned", _l("%(reference)s was assigned to you"))
 notifications.register("incident_critical", _l("Critical incident %(reference)s: %(type)s"))
@@ -168,7 +166,7 @@ def comment(incident: Incident, *, text: str, by) -> None:
     if not text:
         raise DomainError(_l("Write a comment first."), field="text")
     timeline.add_event(incident, "comment", by=by, text=text)
-    names = {name.lower() for name in MENTION.findall(text)}
+    names = notifications.mentioned_usernames(text)
     if names:
         mentioned = [user for user in db.session.scalars(users_of_site(incident.site_id).where(
             func.lower(User.username).in_(names))) if can_open(user, incident)]

@@ -1,5 +1,5 @@
 """Maintenance: the asset register (a hierarchy of lines, machines and components), their
-meters and readings, QR labels; fault reports and work orders come next."""
+meters and readings, QR labels; fault reports and the work orders technicians run."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
@@ -10,5 +10,12 @@ bp = Blueprint("maintenance", __name__)
 label_entity("asset", _l("asset"))
 label_entity("meter", _l("meter"))
 label_entity("maintenancecode", _l("maintenance list entry"))
+label_entity("workorder", _l("work order"))
 
-from app.maintenance import panels, policy, registrations, views  # noqa: E402,F401
+from app.maintenance import (  # noqa: E402,F401
+    panels,
+    policy,
+    registrations,
+    views,
+    work_order_views,
+)

@@ -1,14 +1,29 @@
 """Forms of the asset register. Each takes what fills its menus (the site, the asset)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
-from app.core.fields import finite, length, optional_record_id, plausible_date, required
-from app.core.forms import IdempotentForm
+from app.core.fields import (
+    MultiCheckboxField,
+    finite,
+    length,
+    optional_record_id,
+    plausible_date,
+    required,
+)
+from app.core.forms import Form, IdempotentForm
 from app.extensions import db
 from app.maintenance import queries
 from app.maintenance.models import (
@@ -16,6 +31,12 @@ from app.maintenance.models import (
     ASSET_STATUSES,
     CRITICALITIES,
     CRITICALITY_LABELS,
+    HOLD_REASON_LABELS,
+    HOLD_REASONS,
+    PRIORITIES,
+    PRIORITY_LABELS,
+    WORK_TYPE_LABELS,
+    WORK_TYPES,
 )
 from app.maintenance.services import AssetFields
 from app.sites.models import Location
@@ -122,3 +143,59 @@ class CodeForm(IdempotentForm):
 class CodeEditForm(CodeForm):
     idempotency_key = None
     active = BooleanField(_l("In use (clear to archive)"))
+
+
+# --- work orders ---------------------------------------------------------------------------------
+
+class FaultForm(IdempotentForm):
+    """A fault report: one short form, for anyone at the asset."""
+
+    description = TextAreaField(_l("What is wrong?"), validators=[required(), length(4000)],
+                                render_kw={"rows": 3})
+    asset_down = BooleanField(_l("The asset is down (it cannot be used)"))
+    photos = MultipleFileField(_l("Photos (optional)"),
+                               render_kw={"accept": "image/*", "multiple": True})
+
+
+class PlanForm(Form):
+    """Approving a request, or planning open work again: type, priority, who, by when."""
+
+    kind = SelectField(_l("Type"), default="corrective",
+                       choices=[(k, WORK_TYPE_LABELS[k]) for k in WORK_TYPES])
+    priority = SelectField(_l("Priority"), coerce=int, default=3,
+                           choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
+    assignees = MultiCheckboxField(_l("Assign to"), coerce=int)
+    skill = SelectField(_l("Skill needed"), coerce=optional_record_id, validate_choice=False)
+    due_on = DateField(_l("Due on"), validators=[Optional(), plausible_date])
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignees.choices = [(person.id, person.name) for person in people]
+        self.skill.choices = [("", _l("Any")), *queries.code_options("skill")]
+
+    def plan(self) -> dict:
+        return {"kind": self.kind.data, "priority": self.priority.data,
+                "assignee_ids": self.assignees.data or [], "due_on": self.due_on.data,
+                "skill_id": self.skill.data}
+
+    def fill_from(self, work_order) -> None:
+        self.kind.data, self.priority.data = work_order.kind, work_order.priority
+        self.assignees.data = [person.id for person in work_order.assignees]
+        self.skill.data, self.due_on.data = work_order.skill_id, work_order.due_on
+
+
+class MoveForm(Form):
+    """A move of the work: the reason (rejected, cancelled, on hold), what was done (done)."""
+
+    reason = StringField(_l("Reason"), validators=[length(300)])
+    hold_reason = RadioField(_l("Waiting for"), choices=[
+        (r, HOLD_REASON_LABELS[r]) for r in HOLD_REASONS], validate_choice=False)
+    work_done = TextAreaField(_l("What was done"), validators=[length(4000)],
+                              render_kw={"rows": 3})
+    back_in_service = BooleanField(_l("The asset is back in service"))
+
+
+class WorkCommentForm(IdempotentForm):
+    text = TextAreaField(_l("Comment"), validators=[required(), length(5000)],
+                         description=_l("Write @username to tell a colleague."),
+                         render_kw={"rows": 2})

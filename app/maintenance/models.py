@@ -20,9 +20,10 @@ CRITICALITY_LABELS = {"A": _l("A – critical"), "B": _l("B – important"),
                       "C": _l("C – minor")}
 
 # The lists admins edit: kind -> what one entry is
-CODE_KINDS = ("category", "failure", "cause", "remedy")
-CODE_KIND_LABELS = {"category": _l("Asset categories"), "failure": _l("Failure codes"),
-                    "cause": _l("Causes"), "remedy": _l("Remedies")}
+CODE_KINDS = ("category", "skill", "failure", "cause", "remedy")
+CODE_KIND_LABELS = {"category": _l("Asset categories"), "skill": _l("Skills"),
+                    "failure": _l("Failure codes"), "cause": _l("Causes"),
+                    "remedy": _l("Remedies")}
 
 
 class MaintenanceCode(TimestampMixin, db.Model):
@@ -119,3 +120,116 @@ class MeterReading(db.Model):
     read_by = relationship("User")
 
     __table_args__ = (Index("ix_meter_reading_meter_read", "meter_id", "read_at", "id"),)
+
+
+# --- work orders ---------------------------------------------------------------------------------
+
+WORK_TYPES = ("corrective", "preventive", "follow_up", "emergency")
+WORK_TYPE_LABELS = {"corrective": _l("Corrective"), "preventive": _l("Preventive"),
+                    "follow_up": _l("Follow-up"), "emergency": _l("Emergency")}
+PRIORITIES = (1, 2, 3, 4)
+PRIORITY_LABELS = {1: _l("P1 – urgent"), 2: _l("P2 – high"), 3: _l("P3 – normal"),
+                   4: _l("P4 – low")}
+WORK_STATUSES = ("requested", "open", "in_progress", "on_hold", "done", "closed", "cancelled",
+                 "rejected")
+WORK_STATUS_LABELS = {
+    "requested": _l("Requested"), "open": _l("Open"), "in_progress": _l("In progress"),
+    "on_hold": _l("On hold"), "done": _l("Done"), "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"), "rejected": _l("Rejected")}
+OPEN_WORK = ("open", "in_progress", "on_hold")  # approved, not finished: someone's work
+UNFINISHED = ("requested", *OPEN_WORK)
+ENDED = ("closed", "cancelled", "rejected")  # nothing more to do: done waits to be verified
+HOLD_REASONS = ("parts", "access", "other")
+HOLD_REASON_LABELS = {"parts": _l("Waiting for parts"), "access": _l("Waiting for access"),
+                      "other": _l("Other")}
+
+
+class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
+    """Work on an asset: first a request (a fault report) that a supervisor approves (an open
+    work order) or rejects; then started, perhaps put on hold, done, and closed by whoever
+    verifies it (or cancelled)."""
+
+    __entity__ = "workorder"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default="corrective")
+    priority: Mapped[int] = mapped_column(default=3)
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    description: Mapped[str] = mapped_column(Text)
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_code.id",
+                                                            ondelete="SET NULL"))
+    due_on: Mapped[date | None]
+    asset_down: Mapped[bool] = mapped_column(default=False)  # said so by the reporter
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                  ondelete="SET NULL"))
+    incident_id: Mapped[int | None]  # the incident it was reported from, if any
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                  ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None]
+    hold_reason: Mapped[str] = mapped_column(String(20), default="")
+    hold_note: Mapped[str] = mapped_column(String(300), default="")
+    started_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                  ondelete="SET NULL"))
+    work_done: Mapped[str] = mapped_column(Text, default="")
+    end_reason: Mapped[str] = mapped_column(Text, default="")  # why rejected or cancelled
+
+    site = relationship("Site")
+    asset = relationship("Asset")
+    skill = relationship("MaintenanceCode")
+    reported_by = relationship("User", foreign_keys=[reported_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
+    assignees = relationship("User", secondary="work_order_assignee", order_by="User.name")
+
+    __table_args__ = (
+        Index("ix_work_order_created", "created_at", "id"),  # the list, newest first
+        Index("ix_work_order_site_created", "site_id", "created_at", "id"),
+        Index("ix_work_order_asset_created", "asset_id", "created_at", "id"),
+        Index("ix_work_order_status_created", "status", "created_at", "id"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in UNFINISHED
+
+    def overdue(self, today: date) -> bool:
+        return self.status in OPEN_WORK and self.due_on is not None and self.due_on < today
+
+
+class WorkOrderAssignee(db.Model):
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+
+    __table_args__ = (Index("ix_work_order_assignee_user", "user_id", "work_order_id"),)
+
+
+class TechnicianSkill(db.Model):
+    """A skill (a "skill" entry of the lists) a person has: unassigned work that needs it shows
+    in their "My work"."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("maintenance_code.id",
+                                                     ondelete="CASCADE"), primary_key=True)
+
+
+class Downtime(db.Model):
+    """A span in which an asset was down: from when it was reported (or logged) down until it
+    was back in service (open while it is down). Spans of one asset may overlap (two faults at
+    once); figures merge them, never counting an hour twice."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id",
+                                                                 ondelete="SET NULL"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_downtime_asset_started", "asset_id", "started_at"),)

@@ -1,14 +1,29 @@
 """Reads of the asset register, each scoped to the user's sites."""
 
+from datetime import date, datetime, timedelta
+
 from flask import abort
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.db import for_change
+from app.core.models import utcnow
 from app.core.scoping import scope
 from app.core.search import list_order, search_in
 from app.extensions import db
-from app.maintenance.models import Asset, MaintenanceCode, Meter, MeterReading
+from app.maintenance import policy
+from app.maintenance.models import (
+    ENDED,
+    OPEN_WORK,
+    UNFINISHED,
+    Asset,
+    MaintenanceCode,
+    Meter,
+    MeterReading,
+    TechnicianSkill,
+    WorkOrder,
+    WorkOrderAssignee,
+)
 
 # The list's order: by code (unique), served by the code's unique index, or within a site by
 # ix_asset_site_code.
@@ -113,3 +128,106 @@ def labelled_assets(user, site_id: int, location_id: int | None = None):
     if location_id:
         statement = statement.where(Asset.location_id == location_id)
     return scope(statement, user, Asset.site_id)
+
+
+# --- work orders ---------------------------------------------------------------------------------
+
+WORK_ORDER_ORDER = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
+
+
+def visible_work(statement, user):
+    """Work orders of the user's sites; those they reported, unless they see all the work."""
+    statement = scope(statement, user, WorkOrder.site_id)
+    if not policy.sees_all_work(user):
+        statement = statement.where(WorkOrder.reported_by_id == user.id)
+    return statement
+
+
+def _assigned_to(user_id: int):
+    return exists().where(WorkOrderAssignee.work_order_id == WorkOrder.id,
+                          WorkOrderAssignee.user_id == user_id)
+
+
+def work_order_list(user, *, status="", kind="", priority=None, site_id=None, asset_id=None,
+                    assignee_id=None, overdue=False, today: date | None = None):
+    statement = (select(WorkOrder).options(joinedload(WorkOrder.asset),
+                                           joinedload(WorkOrder.site))
+                 .order_by(*WORK_ORDER_ORDER))
+    if status == "unfinished":
+        statement = statement.where(WorkOrder.status.in_(UNFINISHED))
+    elif status:
+        statement = statement.where(WorkOrder.status == status)
+    for column, value in ((WorkOrder.kind, kind), (WorkOrder.priority, priority),
+                          (WorkOrder.site_id, site_id), (WorkOrder.asset_id, asset_id)):
+        if value:
+            statement = statement.where(column == value)
+    if assignee_id:
+        statement = statement.where(_assigned_to(assignee_id))
+    if overdue:
+        statement = statement.where(WorkOrder.status.in_(OPEN_WORK),
+                                    WorkOrder.due_on < (today or utcnow().date()))
+    return visible_work(statement, user)
+
+
+def get_work_order(user, work_order_id: int) -> WorkOrder:
+    statement = (select(WorkOrder).where(WorkOrder.id == work_order_id)
+                 .options(joinedload(WorkOrder.asset).joinedload(Asset.location),
+                          joinedload(WorkOrder.site), joinedload(WorkOrder.reported_by),
+                          selectinload(WorkOrder.assignees)))
+    work_order = db.session.scalar(for_change(visible_work(statement, user)))
+    if work_order is None:
+        abort(404)
+    return work_order
+
+
+def skills_of(user_id: int):
+    return select(TechnicianSkill.skill_id).where(TechnicianSkill.user_id == user_id)
+
+
+def my_work(user):
+    """Open work given to the user, and unassigned open work at their sites that needs one
+    of their skills (or none): most urgent first, then by due date."""
+    unassigned = ~exists().where(WorkOrderAssignee.work_order_id == WorkOrder.id)
+    for_my_skills = or_(WorkOrder.skill_id.is_(None), WorkOrder.skill_id.in_(skills_of(
+        user.id)))
+    no_date_last = case((WorkOrder.due_on.is_(None), 1), else_=0)
+    statement = (select(WorkOrder).options(joinedload(WorkOrder.asset).joinedload(
+        Asset.location), joinedload(WorkOrder.site))
+                 .where(WorkOrder.status.in_(OPEN_WORK),
+                        or_(_assigned_to(user.id), and_(unassigned, for_my_skills)))
+                 .order_by(WorkOrder.priority, no_date_last, WorkOrder.due_on,
+                           WorkOrder.created_at, WorkOrder.id))
+    return scope(statement, user, WorkOrder.site_id)
+
+
+def work_of_asset(user, asset: Asset, *, ended: bool, limit: int = 20):
+    """The asset's work still going on (done work waits to be verified), or its history."""
+    statement = (select(WorkOrder).where(WorkOrder.asset_id == asset.id)
+                 .order_by(*WORK_ORDER_ORDER).limit(limit))
+    over = WorkOrder.status.in_(ENDED)
+    return visible_work(statement.where(over if ended else ~over), user)
+
+
+AGES = ((7, "week"), (30, "month"), (90, "quarter"))  # days: the backlog's age bands
+
+
+def backlog_by_age(user, now: datetime, site_id: int | None = None) -> dict[str, int]:
+    """Unfinished work (requests included) by how long ago it was reported."""
+    age = case(*((WorkOrder.created_at >= now - timedelta(days=days), band)
+                 for days, band in AGES), else_="older")
+    statement = (select(age, func.count(WorkOrder.id))
+                 .where(WorkOrder.status.in_(UNFINISHED)).group_by(age))
+    if site_id:
+        statement = statement.where(WorkOrder.site_id == site_id)
+    counts = dict(db.session.execute(scope(statement, user, WorkOrder.site_id)).all())
+    return {band: counts.get(band, 0) for band in (*(b for _d, b in AGES), "older")}
+
+
+def waiting_counts(user, today: date) -> dict[str, int]:
+    """For a manager's home page: requests waiting for approval, overdue work."""
+    requested = scope(select(func.count(WorkOrder.id)).where(
+        WorkOrder.status == "requested"), user, WorkOrder.site_id)
+    overdue = scope(select(func.count(WorkOrder.id)).where(
+        WorkOrder.status.in_(OPEN_WORK), WorkOrder.due_on < today), user, WorkOrder.site_id)
+    return {"requested": db.session.scalar(requested) or 0,
+            "overdue": db.session.scalar(overdue) or 0}

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.core.attachments import attachments_for
 from app.core.forms import apply
 from app.core.idempotency import idempotent
+from app.core.models import utcnow
 from app.core.pagination import keyset_page
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
@@ -33,6 +34,7 @@ from app.maintenance.models import (
     CRITICALITY_LABELS,
     MaintenanceCode,
 )
+from app.maintenance.work_order_views import WORK_LABELS
 from app.sites import queries as site_queries
 from app.sites.qr import absolute_url, qr_response
 
@@ -74,6 +76,11 @@ def _asset_page(asset, *, status=200, file_form=None, meter_form=None, reading_f
         meter_form=meter_form or MeterForm(formdata=None),
         reading_forms={m.id: forms.get(m.id) or ReadingForm(formdata=None, prefix=f"m{m.id}")
                        for m in meters},
+        open_work=db.session.scalars(queries.work_of_asset(current_user, asset,
+                                                           ended=False)).all(),
+        past_work=db.session.scalars(queries.work_of_asset(current_user, asset, ended=True,
+                                                           limit=10)).all(),
+        today=utcnow().date(), **WORK_LABELS,
         may_manage=policy.may_manage(current_user, asset),
         may_read=policy.may_read_meters(current_user, asset),
         qr_url=asset_url(asset), number_text=services.number_text, status=status, **LABELS)

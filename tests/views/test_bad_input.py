@@ -35,7 +35,9 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "frequency", "assignee", "starts_on", "ends_on", "window_minutes", "grace_minutes",
           "month_day", "month_ordinal", "month_weekday", "location_ids", "weekdays", "opens",
           "parent_code", "make", "model", "serial_number", "barcode", "purchase_date",
-          "purchase_cost", "warranty_ends_on", "status", "criticality", "unit", "counting")
+          "purchase_cost", "warranty_ends_on", "status", "criticality", "unit", "counting",
+          "due_on", "asset_down", "photos", "skill", "assignees", "hold_reason", "work_done",
+          "back_in_service")
 # The builder's forms: one per question and section, each with its own prefix; an inspection's
 # fields are named after their question.
 QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",
@@ -63,7 +65,8 @@ NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location
                    "inspections.signature",  # a drawing, never echoed back
                    "inspections.reopen",  # the matrix inspection is not completed: no form
                    "rounds.start", "rounds.schedule_pause", "rounds.schedule_resume",  # buttons
-                   "maintenance.asset_file"}
+                   "maintenance.asset_file",
+                   "maintenance.work_order_move"}  # no move named: its fields are the move's
 
 
 @pytest.mark.parametrize("kind", NASTY)
