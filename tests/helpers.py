@@ -220,7 +220,7 @@ def make_asset(app, site, by, *, code: str | None = None, **fields) -> dict:
 
 def make_work_order(app, site, by, **fields) -> dict:
     """A fault report (a work order request) by `by` on a new asset of the site."""
-    from app.maintenance import work_orders
+    from app.maintenance import work_log, work_orders
     from app.maintenance.models import Asset
 
     records = make_asset(app, site, by, code=fields.pop("code", None))
@@ -229,5 +229,6 @@ def make_work_order(app, site, by, **fields) -> dict:
         asset = db.session.scalar(db.select(Asset).filter_by(public_id=records["asset_uuid"]))
         work_order = work_orders.report_fault(asset, description=fields.pop(
             "description", "Leaking seal"), by=reporter, **fields)
+        task = work_log.add_task(work_order, text="Check the seal", by=reporter)
         db.session.commit()
-        return {**records, "work_order_id": work_order.id}
+        return {**records, "work_order_id": work_order.id, "task_id": task.id}

@@ -8,9 +8,6 @@ and the progress bar swapped out of band; without JavaScript the section's Save 
 the whole section and the page comes back at that section, its follow-ups shown.
 """
 
-import base64
-import binascii
-import io
 import uuid
 from datetime import date
 
@@ -20,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.actions.models import STATUS_LABELS as ACTION_STATUS_LABELS
+from app.core.attachments import drawn_png
 from app.core.csv_export import csv_response
 from app.core.domain import DomainError
 from app.core.forms import apply
@@ -334,7 +332,7 @@ def signature(inspection_id: int):
     key = text_arg("key", 12) or None
     inspection = _answerable(inspection_id)
     try:
-        drawn = _drawing(request.form.get(f"signature-{key}" if key else "signature", ""))
+        drawn = drawn_png(request.form.get(f"signature-{key}" if key else "signature", ""))
         answers.sign(inspection, key, drawn, by=current_user)
     except DomainError as error:
         if key is not None:
@@ -343,24 +341,6 @@ def signature(inspection_id: int):
     if key is not None:
         return _question_part(inspection, key)
     return _signature_part(inspection)
-
-
-MAX_SIGNATURE_BYTES = 512 * 1024
-PNG_DATA_URL = "data:image/png;base64,"
-
-
-def _drawing(data_url: str):
-    """The PNG a signature pad sent, as an upload the attachments service checks (it decodes
-    the image: anything else is refused there)."""
-    if not data_url.startswith(PNG_DATA_URL) or len(data_url) > MAX_SIGNATURE_BYTES * 4 // 3:
-        raise DomainError(_("Sign in the box first."))
-    try:
-        data = base64.b64decode(data_url[len(PNG_DATA_URL):], validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainError(_("Sign in the box first.")) from None
-    upload = io.BytesIO(data)
-    upload.filename = "signature.png"
-    return upload
 
 
 def _signature_part(inspection, status: int = 200, error: str = ""):

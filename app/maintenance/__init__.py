@@ -11,6 +11,7 @@ label_entity("asset", _l("asset"))
 label_entity("meter", _l("meter"))
 label_entity("maintenancecode", _l("maintenance list entry"))
 label_entity("workorder", _l("work order"))
+label_entity("worktyperule", _l("sign-off settings"))
 
 from app.maintenance import (  # noqa: E402,F401
     panels,

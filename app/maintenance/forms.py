@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     DecimalField,
     RadioField,
     SelectField,
@@ -160,10 +161,13 @@ class FaultForm(IdempotentForm):
 class PlanForm(Form):
     """Approving a request, or planning open work again: type, priority, who, by when."""
 
-    kind = SelectField(_l("Type"), default="corrective",
-                       choices=[(k, WORK_TYPE_LABELS[k]) for k in WORK_TYPES])
-    priority = SelectField(_l("Priority"), coerce=int, default=3,
-                           choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
+    # required: a plan names its type and priority (a form always sends them)
+    kind = SelectField(_l("Type"), default="corrective", validators=[
+        InputRequired(message=_l("This field is required."))],
+        choices=[(k, WORK_TYPE_LABELS[k]) for k in WORK_TYPES])
+    priority = SelectField(_l("Priority"), coerce=int, default=3, validators=[
+        InputRequired(message=_l("This field is required."))],
+        choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
     assignees = MultiCheckboxField(_l("Assign to"), coerce=int)
     skill = SelectField(_l("Skill needed"), coerce=optional_record_id, validate_choice=False)
     due_on = DateField(_l("Due on"), validators=[Optional(), plausible_date])
@@ -187,12 +191,74 @@ class PlanForm(Form):
 class MoveForm(Form):
     """A move of the work: the reason (rejected, cancelled, on hold), what was done (done)."""
 
+    failure = SelectField(_l("Failure"), coerce=optional_record_id, validate_choice=False)
+    cause = SelectField(_l("Cause"), coerce=optional_record_id, validate_choice=False)
+    remedy = SelectField(_l("Remedy"), coerce=optional_record_id, validate_choice=False)
     reason = StringField(_l("Reason"), validators=[length(300)])
     hold_reason = RadioField(_l("Waiting for"), choices=[
         (r, HOLD_REASON_LABELS[r]) for r in HOLD_REASONS], validate_choice=False)
     work_done = TextAreaField(_l("What was done"), validators=[length(4000)],
                               render_kw={"rows": 3})
     back_in_service = BooleanField(_l("The asset is back in service"))
+
+    def __init__(self, *args, with_codes: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in ("failure", "cause", "remedy"):  # read only for the done form
+            getattr(self, kind).choices = [("", "—"), *(queries.code_options(kind)
+                                                        if with_codes else ())]
+
+    def codes(self) -> dict:
+        return {kind: getattr(self, kind).data for kind in ("failure", "cause", "remedy")}
+
+
+class TaskForm(IdempotentForm):
+    text = StringField(_l("New task"), validators=[required(), length(300)])
+
+
+class TickForm(Form):
+    done = BooleanField(_l("Done"))
+    reading = DecimalField(_l("Reading (optional)"), validators=[Optional(), finite],
+                           render_kw={"inputmode": "decimal"})
+    note = StringField(_l("Note (optional)"), validators=[length(300)])
+
+
+class TimerForm(Form):
+    """Start or stop my timer: a button (and the CSRF token)."""
+
+
+class HoursForm(IdempotentForm):
+    hours = DecimalField(_l("Hours"), places=2, validators=[
+        InputRequired(message=_l("This field is required.")), finite,
+        NumberRange(0.01, 24, message=_l("Enter hours between 0 and 24."))],
+        render_kw={"inputmode": "decimal", "step": "0.25"})
+    worked_on = DateField(_l("Day worked"), validators=[required(), plausible_date])
+    note = StringField(_l("Note (optional)"), validators=[length(300)])
+
+
+class DowntimeForm(IdempotentForm):
+    down_from = DateTimeLocalField(_l("Down from"), format="%Y-%m-%dT%H:%M",
+                                   validators=[required()])
+    down_until = DateTimeLocalField(_l("Back in service at (empty: still down)"),
+                                    format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class WorkPhotoForm(IdempotentForm):
+    stage = RadioField(_l("When"), default="after", choices=[
+        ("before", _l("Before the work")), ("after", _l("After the work"))])
+    photo = FileField(_l("Photo"), validators=[required()], render_kw={"accept": "image/*"})
+
+
+class SkillsForm(Form):
+    skills = MultiCheckboxField(_l("Skills"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skills.choices = queries.code_options("skill")
+
+
+class SignOffForm(Form):
+    kinds = MultiCheckboxField(_l("Closed with the verifier's signature"),
+                               choices=[(k, WORK_TYPE_LABELS[k]) for k in WORK_TYPES])
 
 
 class WorkCommentForm(IdempotentForm):

@@ -72,7 +72,7 @@ class Asset(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
 
     site = relationship("Site")
     location = relationship("Location")
-    category = relationship("MaintenanceCode")
+    category = relationship("MaintenanceCode", foreign_keys=[category_id])
     parent = relationship("Asset", remote_side=[id])
 
     __table_args__ = (
@@ -176,11 +176,20 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
                                                                   ondelete="SET NULL"))
     work_done: Mapped[str] = mapped_column(Text, default="")
+    failure_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_code.id",
+                                                              ondelete="SET NULL"))
+    cause_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_code.id",
+                                                            ondelete="SET NULL"))
+    remedy_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_code.id",
+                                                             ondelete="SET NULL"))
     end_reason: Mapped[str] = mapped_column(Text, default="")  # why rejected or cancelled
 
     site = relationship("Site")
     asset = relationship("Asset")
-    skill = relationship("MaintenanceCode")
+    skill = relationship("MaintenanceCode", foreign_keys=[skill_id])
+    failure = relationship("MaintenanceCode", foreign_keys=[failure_id])
+    cause = relationship("MaintenanceCode", foreign_keys=[cause_id])
+    remedy = relationship("MaintenanceCode", foreign_keys=[remedy_id])
     reported_by = relationship("User", foreign_keys=[reported_by_id])
     approved_by = relationship("User", foreign_keys=[approved_by_id])
     verified_by = relationship("User", foreign_keys=[verified_by_id])
@@ -233,3 +242,50 @@ class Downtime(db.Model):
     ended_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_downtime_asset_started", "asset_id", "started_at"),)
+
+
+class WorkTypeRule(db.Model):
+    """What a type of work order asks for at its close: the verifier's signature (sign-off)."""
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sign_off: Mapped[bool] = mapped_column(default=False)
+
+
+class WorkTask(db.Model):
+    """A step of a work order, ticked when done, with an optional reading or note."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id",
+                                                          ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(String(300))
+    done: Mapped[bool] = mapped_column(default=False)
+    reading: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    done_at: Mapped[datetime | None]
+
+    done_by = relationship("User")
+
+
+class LabourEntry(db.Model):
+    """Time a person spent on a work order: a timer (started, stopped: kept on the server, so
+    it runs on while the phone is off) or hours typed afterwards. A running timer has no end."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id",
+                                                          ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    minutes: Mapped[int | None]  # set when the timer stops, or typed
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+
+    __table_args__ = (Index("ix_labour_entry_user_running", "user_id", "ended_at"),)
+
+    @property
+    def running(self) -> bool:
+        return self.ended_at is None

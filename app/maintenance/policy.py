@@ -84,4 +84,6 @@ def may_open_work_file(user, attachment) -> bool:
     return work_order is not None and can_open_work(user, work_order)
 
 
-register_access("workorder", may_open_work_file)
+register_access("workorder", may_open_work_file)  # photos of the report, and before
+register_access("workorderafter", may_open_work_file)  # photos after the work
+register_access("workordersignoff", may_open_work_file)  # the verifier's signature

@@ -6,6 +6,7 @@ from flask import abort
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.auth.models import User, user_site
 from app.core.db import for_change
 from app.core.models import utcnow
 from app.core.scoping import scope
@@ -23,6 +24,7 @@ from app.maintenance.models import (
     TechnicianSkill,
     WorkOrder,
     WorkOrderAssignee,
+    WorkTask,
 )
 
 # The list's order: by code (unique), served by the code's unique index, or within a site by
@@ -231,3 +233,31 @@ def waiting_counts(user, today: date) -> dict[str, int]:
         WorkOrder.status.in_(OPEN_WORK), WorkOrder.due_on < today), user, WorkOrder.site_id)
     return {"requested": db.session.scalar(requested) or 0,
             "overdue": db.session.scalar(overdue) or 0}
+
+
+def tasks_of(work_order: WorkOrder):
+    return (select(WorkTask).options(joinedload(WorkTask.done_by))
+            .where(WorkTask.work_order_id == work_order.id)
+            .order_by(WorkTask.position, WorkTask.id))
+
+
+def people_of_my_sites(user, active_only: bool = True):
+    """The people of the user's sites, by name: whose skills a manager may set."""
+    on_my_sites = scope(select(user_site.c.user_id), user, user_site.c.site_id)
+    statement = select(User).where(User.id.in_(on_my_sites)).order_by(User.name)
+    return statement.where(User.active) if active_only else statement
+
+
+def technicians_of_my_sites(user):
+    """The technicians among them: the skills page lists them."""
+    return people_of_my_sites(user).where(User.roles.contains("technician"))
+
+
+def skills_by_person(user_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    if user_ids:
+        for user_id, skill_id in db.session.execute(select(
+                TechnicianSkill.user_id, TechnicianSkill.skill_id).where(
+                TechnicianSkill.user_id.in_(user_ids))):
+            found.setdefault(user_id, []).append(skill_id)
+    return found

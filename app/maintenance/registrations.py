@@ -3,10 +3,13 @@ work order's timeline, and the home page's "My work" (technicians) or the reques
 and the overdue work (managers)."""
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from app.actions import sources
 from app.core.models import utcnow
 from app.core.search import searchable
 from app.core.timeline import register_sentence
+from app.core.urls import path_for
 from app.dashboard.panels import register
 from app.extensions import db
 from app.maintenance import queries
@@ -18,6 +21,14 @@ searchable(Asset, "fts_asset", ("code", "name", "serial_number", "barcode", "mak
 
 register_sentence("approved", lambda event, labels: _("approved it as a work order"))
 register_sentence("planned", lambda event, labels: _("changed the plan"))
+register_sentence("task_done", lambda event, labels: _("ticked a task"))  # the task below
+register_sentence("downtime", lambda event, labels: _("logged downtime"))
+
+# a corrective action may be raised from a work order (its page shows them: core.sections)
+sources.register(
+    "workorder", _l("Work order"),
+    load=lambda user, work_order_id: queries.get_work_order(user, work_order_id),
+    url=lambda work_order_id: path_for("maintenance.work_order", work_order_id=work_order_id))
 
 
 @register

@@ -24,6 +24,7 @@ from app.maintenance.forms import (
     CodeForm,
     MeterForm,
     ReadingForm,
+    SignOffForm,
 )
 from app.maintenance.models import (
     ASSET_STATUS_LABELS,
@@ -32,7 +33,9 @@ from app.maintenance.models import (
     CODE_KINDS,
     CRITICALITIES,
     CRITICALITY_LABELS,
+    WORK_TYPES,
     MaintenanceCode,
+    WorkTypeRule,
 )
 from app.maintenance.work_order_views import WORK_LABELS
 from app.sites import queries as site_queries
@@ -225,8 +228,11 @@ def _lists_page(add_forms=None, status=200):
     entries = {kind: db.session.scalars(queries.codes(kind, include_archived=True)).all()
                for kind in CODE_KINDS}
     forms = add_forms or {}
+    signed = [kind for kind in WORK_TYPES if (rule := db.session.get(WorkTypeRule, kind))
+              and rule.sign_off]
     return render_page("maintenance/lists.html", entries=entries, kinds=CODE_KINDS,
                        kind_labels=CODE_KIND_LABELS,
+                       sign_off_form=SignOffForm(formdata=None, data={"kinds": signed}),
                        add_forms={kind: forms.get(kind) or CodeForm(formdata=None, prefix=kind)
                                   for kind in CODE_KINDS}, status=status)
 

@@ -1,24 +1,43 @@
 """Work orders: a fault report from an asset's page (or its QR label), the list and backlog
 for supervisors, a work order's page with its moves, comments and timeline, and "My work"."""
 
-from flask import abort, flash, redirect, request, url_for
+import uuid
+
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.models import User
 from app.auth.queries import people_of_my_sites
 from app.core import attachments
-from app.core.attachments import attachments_for
+from app.core.attachments import attachments_for, drawn_png
+from app.core.domain import DomainError
 from app.core.forms import apply
+from app.core.i18n import local_to_utc
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
 from app.core.pagination import keyset_page
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, render_page
+from app.core.sections import sections_for
 from app.core.timeline import events_of
 from app.extensions import db
-from app.maintenance import bp, policy, queries, work_orders
-from app.maintenance.forms import FaultForm, MoveForm, PlanForm, WorkCommentForm
+from app.maintenance import bp, policy, queries, services, work_log, work_orders
+from app.maintenance.forms import (
+    DowntimeForm,
+    FaultForm,
+    HoursForm,
+    MoveForm,
+    PlanForm,
+    SignOffForm,
+    SkillsForm,
+    TaskForm,
+    TickForm,
+    TimerForm,
+    WorkCommentForm,
+    WorkPhotoForm,
+)
 from app.maintenance.models import (
     HOLD_REASON_LABELS,
     PRIORITIES,
@@ -27,6 +46,7 @@ from app.maintenance.models import (
     WORK_STATUSES,
     WORK_TYPE_LABELS,
     WORK_TYPES,
+    WorkTask,
 )
 from app.sites import queries as site_queries
 
@@ -98,26 +118,57 @@ def my_work():
 
 # --- a work order --------------------------------------------------------------------------------
 
-def _page(work_order, *, status=200, plan_form=None, move_form=None, comment_form=None,
-          failed_move=""):
-    """The work order's page; a refused form (plan, a move, a comment) comes back with its
-    errors and what was typed."""
+def _page(work_order, *, status=200, plan_form=None, move_form=None, failed_move="",
+          **refused):
+    """The work order's page; a refused form (the plan, a move, a comment, a task, hours,
+    downtime, a photo: `refused`) comes back with its errors and what was typed."""
     may_manage = policy.may_manage_work(current_user, work_order)
     people = list(work_orders.assignable(work_order.site_id).values()) if may_manage else []
     if plan_form is None and may_manage:
         plan_form = PlanForm(formdata=None, people=people)
         plan_form.fill_from(work_order)
+    moves = policy.allowed_moves(current_user, work_order)
+    tasks = db.session.scalars(queries.tasks_of(work_order)).all()
+    forms = {"comment_form": WorkCommentForm(formdata=None),
+             "task_form": TaskForm(formdata=None), "hours_form": HoursForm(formdata=None),
+             "downtime_form": DowntimeForm(formdata=None), "timer_form": TimerForm(None),
+             "photo_form": WorkPhotoForm(formdata=None),
+             "tick_forms": {task.id: TickForm(formdata=None, obj=task, prefix=f"t{task.id}")
+                            for task in tasks}}
+    forms["tick_forms"].update(refused.pop("tick_forms", {}))
+    forms.update(refused)
+    labour = db.session.scalars(work_log.labour_of(work_order)).all()
     return render_page(
         "maintenance/work_order.html", "work_timeline", status=status, work_order=work_order,
-        asset=work_order.asset, moves=policy.allowed_moves(current_user, work_order),
-        may_manage=may_manage, plan_form=plan_form,
+        asset=work_order.asset, moves=moves, may_manage=may_manage, plan_form=plan_form,
+        may_work=policy.may_work_on(current_user, work_order),
         move_forms={to: move_form if to == failed_move and move_form else
-                    MoveForm(formdata=None, prefix=to)
-                    for to in policy.allowed_moves(current_user, work_order)},
-        comment_form=comment_form or WorkCommentForm(formdata=None),
+                    MoveForm(formdata=None, prefix=to, with_codes=to == "done")
+                    for to in moves},
+        needs_sign_off=work_orders.needs_sign_off(work_order), tasks=tasks, labour=labour,
+        my_timer=next((e for e in labour if e.running and e.user_id == current_user.id), None),
+        minutes_text=work_log.minutes_text, number_text=services.number_text,
+        downtime=db.session.scalars(work_log.downtime_of(work_order)).all(),
         photos=db.session.scalars(attachments_for("workorder", work_order.id)).all(),
+        photos_after=db.session.scalars(attachments_for("workorderafter",
+                                                        work_order.id)).all(),
+        sign_off=db.session.scalars(attachments_for("workordersignoff",
+                                                    work_order.id)).first(),
+        sections=sections_for(work_order, current_user),
         events=db.session.scalars(events_of("workorder", work_order.id)).all(),
-        today=_today(), **WORK_LABELS)
+        today=_today(), now=utcnow(), fresh_key=lambda: uuid.uuid4().hex,
+        pad_words=_pad_words(), **forms, **WORK_LABELS)
+
+
+def _pad_words() -> dict:
+    """The words of the signature pad (templates/inspections/_pad.html), in the reader's
+    language."""
+    return {"needs_javascript": _("Signing needs JavaScript: close this work order on a "
+                                  "phone or tablet with JavaScript on."),
+            "sign_first": _("Sign in the box first."),
+            "signature_pad": _("Signature pad: draw with a finger or the mouse"),
+            "clear_pad": _("Clear"), "save_signature": _("Sign and close"),
+            "sign_again": _("Sign and close")}
 
 
 @bp.route("/work-orders/<int:work_order_id>")
@@ -149,11 +200,11 @@ def work_order_plan(work_order_id: int):
 def work_order_move(work_order_id: int):
     found = queries.get_work_order(current_user, work_order_id)
     to = (request.form.get("to") or "")[:20]  # a move not allowed now: said by the service
-    form = MoveForm(prefix=to)
+    form = MoveForm(prefix=to, with_codes=to == "done")
     if form.validate_on_submit() and apply(
             form, work_orders.move, found, to, by=current_user, reason=form.reason.data,
             hold_reason=form.hold_reason.data or "", work_done=form.work_done.data,
-            back_in_service=form.back_in_service.data):
+            back_in_service=form.back_in_service.data, codes=form.codes()):
         flash(_("%(reference)s is now: %(status)s", reference=found.reference,
                 status=WORK_STATUS_LABELS[found.status]), "success")
         return redirect(url_for("maintenance.work_order", work_order_id=found.id), 303)
@@ -173,3 +224,177 @@ def work_order_comment(work_order_id: int):
         return redirect(url_for("maintenance.work_order", work_order_id=found.id) +
                         "#timeline", 303)
     return _page(found, status=422, comment_form=form)
+
+
+# --- the work logged on it -----------------------------------------------------------------------
+
+def _workable(work_order_id: int):
+    """The work order, if the user may log work on it (an assignee, any technician of the
+    site while nobody is assigned, a manager); 404 otherwise (as if not there)."""
+    found = queries.get_work_order(current_user, work_order_id)
+    if not policy.may_work_on(current_user, found):
+        abort(404)
+    return found
+
+
+def _back(found, anchor: str):
+    return redirect(url_for("maintenance.work_order", work_order_id=found.id) + anchor, 303)
+
+
+@bp.route("/work-orders/<int:work_order_id>/tasks", methods=["POST"])
+@requires("workorders.work")
+@idempotent
+def work_task_new(work_order_id: int):
+    found = _workable(work_order_id)
+    form = TaskForm()
+    if form.validate_on_submit() and apply(form, work_log.add_task, found, text=form.text.data,
+                                           by=current_user):
+        return _back(found, "#tasks")
+    return _page(found, status=422, task_form=form)
+
+
+@bp.route("/work-orders/<int:work_order_id>/tasks/<int:task_id>", methods=["POST"])
+@requires("workorders.work")
+def work_task_tick(work_order_id: int, task_id: int):
+    found = _workable(work_order_id)
+    task = db.session.get(WorkTask, task_id)
+    if task is None or task.work_order_id != found.id:
+        abort(404)
+    form = TickForm(prefix=f"t{task.id}")
+    if form.validate_on_submit() and apply(
+            form, work_log.tick_task, task, found, done=form.done.data,
+            reading=form.reading.data, note=form.note.data, field="note", by=current_user):
+        return _back(found, "#tasks")
+    return _page(found, status=422, tick_forms={task.id: form})
+
+
+@bp.route("/work-orders/<int:work_order_id>/timer", methods=["POST"])
+@requires("workorders.work")
+def work_timer(work_order_id: int):
+    """Start or stop my timer (?do=start|stop): kept on the server, it runs on while the
+    phone is off or the page closed."""
+    found = _workable(work_order_id)
+    form = TimerForm()
+    starting = request.form.get("do") == "start"
+    if form.validate_on_submit():
+        try:
+            if starting:
+                _entry, stopped = work_log.start_timer(found, by=current_user)
+                if stopped is not None:
+                    flash(_("Your timer on %(reference)s was stopped.",
+                            reference=stopped.reference), "info")
+                flash(_("Timer started."), "success")
+            else:
+                entry = work_log.stop_timer(found, by=current_user)
+                flash(_("Timer stopped: %(time)s.", time=work_log.minutes_text(entry.minutes)),
+                      "success")
+        except DomainError as error:
+            flash(str(error), "warning")
+    return _back(found, "#labour")
+
+
+@bp.route("/work-orders/<int:work_order_id>/hours", methods=["POST"])
+@requires("workorders.work")
+@idempotent
+def work_hours(work_order_id: int):
+    found = _workable(work_order_id)
+    form = HoursForm()
+    if form.validate_on_submit() and apply(form, work_log.log_hours, found,
+                                           hours=form.hours.data, worked_on=form.worked_on.data,
+                                           note=form.note.data, by=current_user):
+        flash(_("Hours logged."), "success")
+        return _back(found, "#labour")
+    return _page(found, status=422, hours_form=form)
+
+
+@bp.route("/work-orders/<int:work_order_id>/downtime", methods=["POST"])
+@requires("workorders.work")
+@idempotent
+def work_downtime(work_order_id: int):
+    found = _workable(work_order_id)
+    form = DowntimeForm()
+    zone = found.site.timezone
+    if form.validate_on_submit() and apply(
+            form, work_log.log_downtime, found,
+            started_at=local_to_utc(form.down_from.data, zone),
+            ended_at=local_to_utc(form.down_until.data, zone) if form.down_until.data
+            else None, by=current_user):
+        flash(_("Downtime logged."), "success")
+        return _back(found, "#downtime")
+    return _page(found, status=422, downtime_form=form)
+
+
+@bp.route("/work-orders/<int:work_order_id>/photos", methods=["POST"])
+@requires("workorders.work")
+@idempotent
+def work_photo(work_order_id: int):
+    found = _workable(work_order_id)
+    form = WorkPhotoForm()
+    if form.validate_on_submit() and apply(form, work_log.add_photo, found, form.photo.data,
+                                           stage=form.stage.data, field="photo",
+                                           by=current_user):
+        flash(_("Photo added."), "success")
+        return _back(found, "#photos")
+    return _page(found, status=422, photo_form=form)
+
+
+@bp.route("/work-orders/<int:work_order_id>/sign-off", methods=["POST"])
+@requires("workorders.view")
+@idempotent
+def work_sign_off(work_order_id: int):
+    """Verified and closed with a signature drawn on the screen (htmx: drawing needs
+    JavaScript): the page again, with the error when there was one."""
+    found = queries.get_work_order(current_user, work_order_id)
+    try:
+        work_orders.sign_off(found, drawn_png(request.form.get("signature", "")),
+                             by=current_user)
+    except DomainError as error:
+        flash(str(error), "error")
+        return _page(found, status=422)
+    flash(_("%(reference)s is now: %(status)s", reference=found.reference,
+            status=WORK_STATUS_LABELS[found.status]), "success")
+    response = make_response("", 204)
+    response.headers["HX-Location"] = url_for("maintenance.work_order", work_order_id=found.id)
+    return response
+
+
+# --- skills and sign-off settings ----------------------------------------------------------------
+
+@bp.route("/skills")
+@requires("workorders.manage")
+def skills():
+    people = db.session.scalars(queries.technicians_of_my_sites(current_user)).all()
+    have = queries.skills_by_person([person.id for person in people])
+    return render_page("maintenance/skills.html", people=people, forms={
+        person.id: SkillsForm(formdata=None, prefix=f"u{person.id}",
+                              data={"skills": have.get(person.id, [])}) for person in people})
+
+
+@bp.route("/skills/<int:user_id>", methods=["POST"])
+@requires("workorders.manage")
+def skills_save(user_id: int):
+    person = db.session.scalar(queries.people_of_my_sites(current_user, active_only=False)
+                               .where(User.id == user_id))
+    if person is None:
+        abort(404)
+    form = SkillsForm(prefix=f"u{person.id}")
+    if form.validate_on_submit() and apply(form, work_orders.set_skills, person,
+                                           form.skills.data or [], field="skills",
+                                           by=current_user):
+        flash(_("Skills of %(name)s saved.", name=person.name), "success")
+    for error in form.skills.errors:
+        flash(str(error), "error")
+    return redirect(url_for("maintenance.skills"), 303)
+
+
+@bp.route("/sign-off", methods=["POST"])
+@requires("maintenance.lists")
+def sign_off_rules():
+    form = SignOffForm()
+    if form.validate_on_submit() and apply(form, work_orders.set_sign_off,
+                                           form.kinds.data or [], field="kinds",
+                                           by=current_user):
+        flash(_("Sign-off settings saved."), "success")
+    for error in form.kinds.errors:
+        flash(str(error), "error")
+    return redirect(url_for("maintenance.lists", _anchor="sign-off"), 303)

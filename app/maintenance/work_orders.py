@@ -16,7 +16,7 @@ from app.core.models import utcnow
 from app.core.references import next_reference
 from app.core.urls import path_for
 from app.extensions import db
-from app.maintenance import policy
+from app.maintenance import policy, work_log
 from app.maintenance.models import (
     HOLD_REASONS,
     PRIORITIES,
@@ -24,7 +24,9 @@ from app.maintenance.models import (
     Asset,
     Downtime,
     MaintenanceCode,
+    TechnicianSkill,
     WorkOrder,
+    WorkTypeRule,
 )
 
 notifications.register("fault_reported", _l("Fault reported on %(asset)s: %(reference)s"))
@@ -170,10 +172,15 @@ def reject(work_order: WorkOrder, *, reason: str, by) -> None:
 
 
 def move(work_order: WorkOrder, to: str, *, by, reason: str = "", hold_reason: str = "",
-         work_done: str = "", back_in_service: bool = False) -> None:
-    """Move the work along (policy.MOVES says who may move it where)."""
+         work_done: str = "", back_in_service: bool = False, codes: dict | None = None,
+         signed: bool = False) -> None:
+    """Move the work along (policy.MOVES says who may move it where). `codes`: the failure,
+    cause and remedy of work done ({"failure": id, ...}); `signed`: closed by sign_off."""
     if to not in policy.allowed_moves(by, work_order):
         raise DomainError(_l("This work order cannot be moved there now."))
+    if to == "closed" and needs_sign_off(work_order) and not signed:
+        raise DomainError(_l("This type of work is closed with the verifier's signature: "
+                             "sign below."))
     reason = (reason or "").strip()
     now, before = utcnow(), work_order.status
     if to in ("rejected", "cancelled"):
@@ -190,12 +197,16 @@ def move(work_order: WorkOrder, to: str, *, by, reason: str = "", hold_reason: s
         work_done = (work_done or "").strip()
         if not work_done:
             raise DomainError(_l("Say what was done."), field="work_done")
+        _set_codes(work_order, codes or {})
         work_order.work_done, work_order.done_at = work_done, now
+        work_log.stop_all_timers(work_order)
     elif to == "closed":
         work_order.closed_at, work_order.verified_by_id = now, by.id
     elif to == "in_progress":
         work_order.started_at = work_order.started_at or now
         work_order.hold_reason, work_order.hold_note = "", ""
+    if to == "cancelled":
+        work_log.stop_all_timers(work_order)
     work_order.status = to
     if back_in_service or to == "rejected":
         asset_back_in_service(work_order.asset, by=by)
@@ -204,6 +215,61 @@ def move(work_order: WorkOrder, to: str, *, by, reason: str = "", hold_reason: s
     audit.record(by, "status", work_order, summary=work_order.reference,
                  before={"status": before}, after={"status": to})
     _tell_of_move(work_order, to, reason, by=by)
+
+
+def _set_codes(work_order: WorkOrder, codes: dict) -> None:
+    """The failure, cause and remedy of the work, from the lists admins edit."""
+    for kind in ("failure", "cause", "remedy"):
+        code_id = codes.get(kind)
+        if code_id:
+            code = db.session.get(MaintenanceCode, code_id)
+            if code is None or code.kind != kind or not code.active:
+                raise DomainError(_l("Choose from the list."), field=kind)
+        setattr(work_order, f"{kind}_id", code_id or None)
+
+
+def needs_sign_off(work_order: WorkOrder) -> bool:
+    rule = db.session.get(WorkTypeRule, work_order.kind)
+    return bool(rule and rule.sign_off)
+
+
+def sign_off(work_order: WorkOrder, drawing, *, by) -> None:
+    """Verified and closed with the verifier's signature (drawn on the screen, kept as PNG)."""
+    if "closed" not in policy.allowed_moves(by, work_order):
+        raise DomainError(_l("This work order cannot be moved there now."))
+    attachments.save_image(drawing, entity_type="workordersignoff", entity_id=work_order.id,
+                           site_id=work_order.site_id, by=by, drawing=True)
+    move(work_order, "closed", by=by, signed=True)
+
+
+def set_sign_off(kinds: list[str], *, by) -> None:
+    """Which types of work are closed with the verifier's signature."""
+    for kind in WORK_TYPES:
+        rule = db.session.get(WorkTypeRule, kind) or WorkTypeRule(kind=kind)
+        rule.sign_off = kind in kinds
+        db.session.add(rule)
+    db.session.flush()
+    audit.record(by, "sign_off", _Settings(), summary=", ".join(sorted(kinds)) or "-")
+
+
+class _Settings:
+    """The audit entity of the sign-off settings (a table of rules, not one record)."""
+
+    __entity__ = "worktyperule"
+    id = 0
+    site_id = None
+
+
+def set_skills(user: User, skill_ids: list[int], *, by) -> None:
+    """The skills a person has (entries of the "skill" list)."""
+    valid = {code.id for code in db.session.scalars(select(MaintenanceCode).where(
+        MaintenanceCode.kind == "skill", MaintenanceCode.active))}
+    if not set(skill_ids) <= valid:
+        raise DomainError(_l("Choose from the list."), field="skills")
+    db.session.execute(TechnicianSkill.__table__.delete().where(
+        TechnicianSkill.user_id == user.id))
+    db.session.add_all(TechnicianSkill(user_id=user.id, skill_id=i) for i in set(skill_ids))
+    audit.record(by, "skills", user, summary=user.name, site_id=None)
 
 
 def _tell_of_move(work_order: WorkOrder, to: str, reason: str, *, by) -> None:

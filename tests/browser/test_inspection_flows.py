@@ -22,8 +22,8 @@ def saved(page: Page, prompt: str) -> None:
     expect(part.get_by_text("✓ Saved")).to_be_visible()
 
 
-def sign(page: Page) -> None:
-    """Draw a signature on the inspection's pad with the mouse, and save it."""
+def draw_signature(page: Page) -> None:
+    """Draw a signature on the page's pad with the mouse."""
     pad = page.get_by_role("img", name="Signature pad: draw with a finger or the mouse")
     pad.scroll_into_view_if_needed()
     box = pad.bounding_box()
@@ -32,6 +32,11 @@ def sign(page: Page) -> None:
     for step in range(1, 12):
         page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] / 2 + (step % 3) * 12)
     page.mouse.up()
+
+
+def sign(page: Page) -> None:
+    """Draw a signature on the inspection's pad, and save it."""
+    draw_signature(page)
     page.get_by_role("button", name="Save signature").click()
     expect(page.get_by_text("✓ Signed")).to_be_visible()
 

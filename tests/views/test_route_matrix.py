@@ -100,9 +100,18 @@ POST_WITH_EMPTY_FORM = {
     "maintenance.list_add": 422,
     "maintenance.list_edit": 422,
     "maintenance.fault_report": 422,
-    "maintenance.work_order_plan": 303,  # approved as it is: corrective, P3, for anyone
+    "maintenance.work_order_plan": 422,  # a plan names its type and priority
     "maintenance.work_order_move": 422,  # no move named: said on the page
     "maintenance.work_order_comment": 422,
+    "maintenance.work_task_new": 422,
+    "maintenance.work_task_tick": 422,  # the matrix work order is a request: not open yet
+    "maintenance.work_timer": 303,  # no timer running: said in a message
+    "maintenance.work_hours": 422,
+    "maintenance.work_downtime": 422,
+    "maintenance.work_photo": 422,
+    "maintenance.work_sign_off": 422,  # nothing drawn
+    "maintenance.skills_save": 303,  # no skills ticked: none kept
+    "maintenance.sign_off_rules": 303,  # no type ticked: none signs off
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.

@@ -9,7 +9,7 @@ record kind; the photos of a request are checked against a budget and decoded be
 """
 
 from app.core.attachments.access import may_open, register_access
-from app.core.attachments.images import PreparedPhoto, UploadError, chosen_files
+from app.core.attachments.images import PreparedPhoto, UploadError, chosen_files, drawn_png
 from app.core.attachments.pending import attach_held, held, hold
 from app.core.attachments.storage import (
     MAX_DOCUMENT_BYTES,
@@ -23,8 +23,8 @@ from app.core.attachments.storage import (
 )
 
 __all__ = ["MAX_DOCUMENT_BYTES", "PreparedPhoto", "UploadError", "attach_held", "chosen_files",
-           "attachments_for", "clean_file_name", "held", "hold", "init_app", "may_open",
-           "register_access", "save_document", "save_file", "save_image", "sweep",
+           "attachments_for", "clean_file_name", "drawn_png", "held", "hold", "init_app",
+           "may_open", "register_access", "save_document", "save_file", "save_image", "sweep",
            "upload_dir"]
 
 

@@ -8,6 +8,8 @@ sharp, and it is smaller so. Sizes are checked from the header before anything i
 small file can hold a huge picture.
 """
 
+import base64
+import binascii
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -25,6 +27,24 @@ _UNREADABLE = (UnidentifiedImageError, Image.DecompressionBombError, OSError, Sy
 
 class UploadError(DomainError):
     """A file that is not an acceptable image; the message is shown to the user."""
+
+
+MAX_DRAWING_BYTES = 512 * 1024
+PNG_DATA_URL = "data:image/png;base64,"
+
+
+def drawn_png(data_url: str) -> BytesIO:
+    """The PNG a signature pad sent (a data URL), as an upload that save_image checks (it
+    decodes the image: anything else is refused there)."""
+    if not data_url.startswith(PNG_DATA_URL) or len(data_url) > MAX_DRAWING_BYTES * 4 // 3:
+        raise UploadError(_l("Sign in the box first."))
+    try:
+        data = base64.b64decode(data_url[len(PNG_DATA_URL):], validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError(_l("Sign in the box first.")) from None
+    upload = BytesIO(data)
+    upload.filename = "signature.png"
+    return upload
 
 
 @dataclass(frozen=True)
