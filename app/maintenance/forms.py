@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -265,3 +266,28 @@ class WorkCommentForm(IdempotentForm):
     text = TextAreaField(_l("Comment"), validators=[required(), length(5000)],
                          description=_l("Write @username to tell a colleague."),
                          render_kw={"rows": 2})
+
+
+class ImportForm(IdempotentForm):
+    """A CSV file of assets; after a good check, the same text again to import it."""
+
+    file = FileField(_l("CSV file"), render_kw={"accept": ".csv,text/csv"})
+    csv_text = HiddenField()
+
+
+class IncidentFaultForm(IdempotentForm):
+    """Which asset failed: those at the incident's location first, or any by its code."""
+
+    asset = SelectField(_l("Asset"), coerce=optional_record_id, validate_choice=False)
+    asset_code = StringField(_l("Or its asset code"), validators=[length(40)],
+                             render_kw={"autocapitalize": "characters"})
+
+    def __init__(self, *args, site_id: int, location_id: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from app.maintenance.models import Asset
+
+        here = db.session.scalars(select(Asset).where(
+            Asset.site_id == site_id, Asset.location_id == location_id).order_by(
+            Asset.code).limit(50)).all() if location_id else []
+        self.asset.choices = [("", _l("Choose…")), *((a.id, f"{a.code} {a.name}")
+                                                      for a in here)]

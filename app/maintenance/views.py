@@ -2,11 +2,13 @@
 files, QR label), adding and editing assets, meters and readings, label sheets, and the
 lists admins edit."""
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.attachments import attachments_for
+from app.core.domain import DomainError
 from app.core.forms import apply
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
@@ -15,6 +17,7 @@ from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, render_page
 from app.extensions import db
+from app.maintenance import asset_import as importing_assets
 from app.maintenance import bp, policy, queries, services
 from app.maintenance.forms import (
     AssetEditForm,
@@ -22,6 +25,7 @@ from app.maintenance.forms import (
     AssetForm,
     CodeEditForm,
     CodeForm,
+    ImportForm,
     MeterForm,
     ReadingForm,
     SignOffForm,
@@ -164,6 +168,42 @@ def labels():
                                                        location_id)).all()
     return render_page("maintenance/labels.html", site=site, sites=sites, locations=locations,
                        location_id=location_id, assets=found)
+
+
+@bp.route("/assets/import", methods=["GET", "POST"])
+@requires("assets.manage")
+@idempotent
+def asset_import():
+    """Assets from a CSV file: checked first (every bad row listed, nothing imported), then
+    imported all at once."""
+    sites, site = site_queries.chosen_site(current_user, int_arg("site"))
+    if site is None:
+        abort(404)
+    form = ImportForm()
+    report, text = None, ""
+    if form.validate_on_submit():
+        importing = request.form.get("do") == "import"
+        try:
+            upload = form.file.data
+            text = importing_assets.decode(upload.read(importing_assets.MAX_BYTES + 1)) \
+                if upload and upload.filename else form.csv_text.data or ""
+            if len(text) > importing_assets.MAX_BYTES:
+                raise DomainError(_("The file is larger than 2 MB."), field="file")
+            if not text.strip():
+                raise DomainError(_("Choose a CSV file first."), field="file")
+            report = importing_assets.import_assets(site, text, dry_run=not importing,
+                                                by=current_user)
+        except DomainError as error:
+            form.file.errors.append(str(error))
+        else:
+            if importing and report.good:
+                flash(ngettext("%(num)d asset imported.", "%(num)d assets imported.",
+                               report.imported), "success")
+                return redirect(url_for("maintenance.assets", site=site.id), 303)
+    status = 422 if form.errors or (report and report.problems) else 200
+    return render_page("maintenance/import.html", form=form, site=site, sites=sites,
+                       report=report, csv_text=text if report and report.good else "",
+                       columns=importing_assets.COLUMNS, status=status)
 
 
 # --- meters --------------------------------------------------------------------------------------

@@ -23,11 +23,13 @@ from app.core.render import form_page, render_page
 from app.core.sections import sections_for
 from app.core.timeline import events_of
 from app.extensions import db
+from app.incidents import queries as incident_queries
 from app.maintenance import bp, policy, queries, services, work_log, work_orders
 from app.maintenance.forms import (
     DowntimeForm,
     FaultForm,
     HoursForm,
+    IncidentFaultForm,
     MoveForm,
     PlanForm,
     SignOffForm,
@@ -46,6 +48,7 @@ from app.maintenance.models import (
     WORK_STATUSES,
     WORK_TYPE_LABELS,
     WORK_TYPES,
+    Asset,
     WorkTask,
 )
 from app.sites import queries as site_queries
@@ -78,6 +81,39 @@ def fault_report(asset_uuid):
     if request.method == "POST":  # refused: the photos wait on the server for the next try
         held += attachments.hold(photos, form.idempotency_key.data, by=current_user)
     return form_page("maintenance/fault_form.html", form, form=form, asset=asset, held=held)
+
+
+@bp.route("/faults/from-incident/<int:incident_id>", methods=["POST"])
+@requires("faults.report")
+@idempotent
+def fault_from_incident(incident_id: int):
+    """A fault report from an incident of equipment failure, with its words and photos."""
+    incident = incident_queries.get_incident(current_user, incident_id)
+    form = IncidentFaultForm(site_id=incident.site_id, location_id=incident.location_id)
+    if form.validate_on_submit():
+        asset = _asset_named(form, incident.site_id)
+        if asset is not None and (work_order := apply(
+                form, work_orders.fault_from_incident, incident, asset, by=current_user)):
+            flash(_("Fault reported as %(reference)s. A supervisor will take it from here.",
+                    reference=work_order.reference), "success")
+            return redirect(url_for("maintenance.work_order", work_order_id=work_order.id),
+                            303)
+    for error in [*form.asset.errors, *form.asset_code.errors, *form.form_errors]:
+        flash(str(error), "error")
+    return redirect(url_for("incidents.detail", incident_id=incident.id), 303)
+
+
+def _asset_named(form, site_id: int):
+    """The asset chosen from the menu, or named by its code, at the site (an error on the
+    form otherwise)."""
+    if form.asset.data:
+        asset = db.session.get(Asset, form.asset.data)
+    else:
+        asset = db.session.scalar(queries.asset_by_code(form.asset_code.data or "", site_id))
+    if asset is None or asset.site_id != site_id:
+        form.asset.errors.append(_("Choose an asset of the incident's site."))
+        return None
+    return asset
 
 
 # --- lists ---------------------------------------------------------------------------------------

@@ -80,6 +80,25 @@ def report_fault(asset: Asset, *, description: str, asset_down: bool = False, ph
     return work_order
 
 
+def fault_from_incident(incident, asset: Asset, *, by) -> WorkOrder:
+    """A fault report made from an incident of equipment failure: its words and its photos,
+    linked to it. One unfinished report per incident: a second says where the first is."""
+    if asset.site_id != incident.site_id:
+        raise DomainError(_l("Choose an asset of the incident's site."), field="asset")
+    earlier = db.session.scalar(select(WorkOrder).where(
+        WorkOrder.incident_id == incident.id, WorkOrder.status.in_(
+            ("requested", "open", "in_progress", "on_hold", "done"))))
+    if earlier is not None:
+        raise DomainError(_("%(reference)s was reported from this incident already.",
+                            reference=earlier.reference), field="asset")
+    work_order = report_fault(asset, description=f"{incident.reference}: {incident.description}",
+                              incident_id=incident.id, by=by)
+    for photo in db.session.scalars(attachments.attachments_for("incident", incident.id)):
+        attachments.copy_attachment(photo, entity_type="workorder", entity_id=work_order.id,
+                                    site_id=work_order.site_id)
+    return work_order
+
+
 def asset_went_down(asset: Asset, work_order: WorkOrder | None, *, by) -> None:
     """The asset is down from now: its status, and a downtime span for this work."""
     now = utcnow()

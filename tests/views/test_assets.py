@@ -2,6 +2,7 @@
 the hierarchy), the list's search and filters, meters and their readings, files, QR labels,
 the location's panel and the lists admins edit."""
 
+import io
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from app.core.models import Attachment, AuditEvent
 from app.extensions import db
 from app.maintenance.models import Asset, MaintenanceCode, Meter, MeterReading
 from tests.conftest import csrf_from, make_site, make_user
-from tests.helpers import first_location, image_bytes, make_asset
+from tests.helpers import first_location, hidden_fields, image_bytes, make_asset
 
 
 @pytest.fixture
@@ -189,10 +190,10 @@ def test_files_on_an_asset(app, client, site, supervisor):
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
     for name, data in (("manual.pdf", pdf), ("plate.jpg", image_bytes())):
         response = client.post(f"{url}/files", data={**_form(client, url), "file": (
-            __import__("io").BytesIO(data), name)}, content_type="multipart/form-data")
+            io.BytesIO(data), name)}, content_type="multipart/form-data")
         assert response.status_code == 303, name
     refused = client.post(f"{url}/files", data={**_form(client, url), "file": (
-        __import__("io").BytesIO(b"MZ not a document"), "tool.exe")},
+        io.BytesIO(b"MZ not a document"), "tool.exe")},
         content_type="multipart/form-data")
     assert refused.status_code == 422
     page = client.get(url).text
@@ -256,3 +257,71 @@ def test_admins_edit_the_maintenance_lists(app, client, site):
     client.get("/maintenance/lists")  # the flash shown
     form = client.get(f"/maintenance/assets/new?site={site.id}").text
     assert ">Chillers</option>" not in form  # archived: no longer offered
+
+
+GOOD_CSV = ("code,name,category,location,parent,status,criticality,serial_number,"
+            "purchase_date,purchase_cost\n"
+            "LINE-2,灌装线 2,Pumps,L1,,in_service,A,SN-1,2024-01-15,\"1,250.00\"\n"
+            "FILL-2,Filler,泵,l1,LINE-2,standby,B,SN-2,,\n"
+            "CAP-2,Capper,,,LINE-2,,,SN-3,,\n")
+
+
+def _import(client, site, data: bytes | None = None, do="check", csv_text=None):
+    url = f"/maintenance/assets/import?site={site.id}"
+    fields = {**_form(client, url), "do": do}
+    if data is not None:
+        fields["file"] = (io.BytesIO(data), "assets.csv")
+    if csv_text is not None:
+        fields["csv_text"] = csv_text
+    return client.post(url, data=fields, content_type="multipart/form-data")
+
+
+def test_a_csv_of_assets_is_checked_then_imported(app, client, site, supervisor):
+    make_asset(app, site, supervisor)  # the category "Pumps" (泵)
+    _signed_in(app, client, supervisor)
+    checked = _import(client, site, GOOD_CSV.encode("utf-8-sig"))
+    assert checked.status_code == 200 and "3 rows, all good." in checked.text
+    assert _asset(app, "LINE-2") is None  # a check imports nothing
+    text = hidden_fields(checked.text, "csv_text")["csv_text"]
+    imported = _import(client, site, do="import", csv_text=text)
+    assert imported.status_code == 303
+    line, filler = _asset(app, "LINE-2"), _asset(app, "FILL-2")
+    assert line.name == "灌装线 2" and str(line.purchase_cost) == "1250.00"
+    assert filler.parent_id == line.id and filler.status == "standby"
+    assert filler.category_id == line.category_id  # by its Chinese name too
+    # GB18030, as Chinese spreadsheet programs save it
+    again = GOOD_CSV.replace("LINE-2", "LINE-3").replace("FILL-2", "FILL-3").replace(
+        "CAP-2", "CAP-3")
+    assert "3 rows, all good." in _import(client, site, again.encode("gb18030")).text
+
+
+def test_every_bad_row_is_listed_and_nothing_is_imported(app, client, site, supervisor):
+    make_asset(app, site, supervisor, code="TAKEN")
+    _signed_in(app, client, supervisor)
+    bad = ("code,name,location,parent,status,criticality,purchase_date,purchase_cost\n"
+           "OK-1,Fine,,,,,,\n"
+           "TAKEN,Twice,,,,,,\n"
+           ",No code,,,,,,\n"
+           "OK-2,Where,NOWHERE,,,,,\n"
+           "OK-3,Odd,,,broken,Z,31/12/2026,-4\n"
+           "OK-1,Again in the file,,,,,,\n"
+           "OK-4,Orphan,,MISSING,,,,\n")
+    for do in ("check", "import"):  # an import of a bad file is a check that keeps nothing
+        response = _import(client, site, bad.encode(), do=do)
+        assert response.status_code == 422
+        for row, message in ((3, "Another asset already has this code."),
+                             (4, "This field is required."),
+                             (5, "No location of this site has this code."),
+                             (6, "Use one of: in_service, down, standby, retired."),
+                             (6, "Use A, B or C."), (6, "Write dates as 2026-12-31."),
+                             (6, "Enter a cost of 0 or more."),
+                             (7, "Another asset already has this code."),
+                             (8, "No asset of this site has this code.")):
+            assert re.search(rf"<td>{row}</td><td>[a-z_]*</td><td>{re.escape(message)}",
+                             response.text), (row, message)
+        assert "nothing was imported" in response.text
+    assert _asset(app, "OK-1") is None
+    unknown = _import(client, site, b"code,name,colour\nA,B,red\n")
+    assert unknown.status_code == 422 and "Not understood: colour." in unknown.text
+    nothing = _import(client, site, b"")
+    assert "Choose a CSV file first." in nothing.text

@@ -112,6 +112,8 @@ POST_WITH_EMPTY_FORM = {
     "maintenance.work_sign_off": 422,  # nothing drawn
     "maintenance.skills_save": 303,  # no skills ticked: none kept
     "maintenance.sign_off_rules": 303,  # no type ticked: none signs off
+    "maintenance.asset_import": 422,  # no file
+    "maintenance.fault_from_incident": 303,  # no asset chosen: said on the incident's page
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.

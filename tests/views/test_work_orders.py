@@ -206,3 +206,40 @@ def test_a_comment_tells_who_it_mentions(app, client, site, people):
     assert _told(app, people["tom"], "work_mention")
     assert "@tom can you look today?" in client.get(
         f"/maintenance/work-orders/{work_order_id}").text
+
+
+def test_a_fault_report_from_an_equipment_failure(app, client, site, people):
+    from app.incidents.models import Incident
+    from tests.helpers import Upload, first_location, make_incident
+
+    location = first_location(app, site)
+    make_asset(app, site, people["sue"])  # at the site's first location
+    incident = make_incident(app, site, people["sam"], location=location,
+                             description="Pump screaming, then stopped")
+    with app.test_request_context():  # a photo of the incident
+        from app.core import attachments
+
+        attachments.save_image(Upload(image_bytes()), entity_type="incident",
+                               entity_id=incident.id, site_id=site.id, by=None)
+        db.session.commit()
+    token = _as(app, client, people["sue"])
+    page = client.get(f"/incidents/{incident.id}").text
+    assert "Equipment fault" in page and "PUMP-TST Feed pump" in page
+    url = f"/maintenance/faults/from-incident/{incident.id}"
+    nowhere = client.post(url, data={"csrf_token": token, "asset_code": "NOPE"},
+                          follow_redirects=True)
+    assert "Choose an asset of the incident&#39;s site." in nowhere.text  # flashed, escaped
+    response = client.post(url, data={**hidden_fields(page, "csrf_token", "idempotency_key"),
+                                      "asset_code": "pump-tst"})
+    assert response.status_code == 303
+    with app.app_context():
+        work_order = db.session.scalar(select(WorkOrder).filter_by(incident_id=incident.id))
+        assert work_order.description.endswith("Pump screaming, then stopped")
+        assert db.session.scalar(select(func.count(Attachment.id)).filter_by(
+            entity_type="workorder", entity_id=work_order.id)) == 1
+        reference = db.session.get(Incident, incident.id).reference
+        assert work_order.description.startswith(reference)
+    twice = client.post(url, data={"csrf_token": token, "asset_code": "PUMP-TST"},
+                        follow_redirects=True)
+    assert f"{work_order.reference} was reported from this incident already." in twice.text
+    assert work_order.reference in client.get(f"/incidents/{incident.id}").text

@@ -15,6 +15,7 @@ from app.core.attachments.storage import (
     MAX_DOCUMENT_BYTES,
     attachments_for,
     clean_file_name,
+    copy_attachment,
     save_document,
     save_file,
     save_image,
@@ -23,9 +24,9 @@ from app.core.attachments.storage import (
 )
 
 __all__ = ["MAX_DOCUMENT_BYTES", "PreparedPhoto", "UploadError", "attach_held", "chosen_files",
-           "attachments_for", "clean_file_name", "drawn_png", "held", "hold", "init_app",
-           "may_open", "register_access", "save_document", "save_file", "save_image", "sweep",
-           "upload_dir"]
+           "attachments_for", "clean_file_name", "copy_attachment", "drawn_png", "held",
+           "hold", "init_app", "may_open", "register_access", "save_document", "save_file",
+           "save_image", "sweep", "upload_dir"]
 
 
 def init_app(app) -> None:

@@ -86,6 +86,27 @@ def save_file(file_storage, **kwargs) -> Attachment:
     return save_image(file_storage, **kwargs)
 
 
+def copy_attachment(attachment: Attachment, *, entity_type: str, entity_id: int,
+                    site_id: int | None) -> Attachment:
+    """The same file for another record, as a file of its own (each record's files live and
+    go with it: `sweep` removes a file once no row names it)."""
+    folder = upload_dir()
+    stem = secrets.token_hex(16)
+    extension = attachment.stored_name.rsplit(".", 1)[-1]
+    copy = Attachment(
+        entity_type=entity_type, entity_id=entity_id, site_id=site_id,
+        original_name=attachment.original_name,
+        stored_name=_store((folder / attachment.stored_name).read_bytes(),
+                           f"{stem}.{extension}"),
+        thumb_name=_store((folder / attachment.thumb_name).read_bytes(),
+                          f"{stem}_t.{extension}") if attachment.thumb_name else "",
+        content_type=attachment.content_type, size=attachment.size, width=attachment.width,
+        height=attachment.height, created_by_id=attachment.created_by_id)
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
 def attachments_for(entity_type: str, entity_id: int):
     return (select(Attachment)
             .where(Attachment.entity_type == entity_type, Attachment.entity_id == entity_id)
