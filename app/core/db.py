@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import DateTime, event, literal_column, type_coerce
+from sqlalchemy import DateTime, String, event, literal_column, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -160,7 +160,9 @@ def unindexed(column):
     than walk the order's index through every row testing each (SQLite: unary +; PostgreSQL:
     adding nothing)."""
     if db.engine.dialect.name == "postgresql":
-        zero = "interval '0 seconds'" if isinstance(column.type, DateTime) else "0"
+        # nothing added, in the column's own type: a text gets '' (|| for strings)
+        zero = "interval '0 seconds'" if isinstance(column.type, DateTime) else \
+            "''" if isinstance(column.type, String) else "0"
         return type_coerce(column + literal_column(zero), column.type)
     return type_coerce(literal_column(f'+"{column.table.name}"."{column.name}"'), column.type)
 

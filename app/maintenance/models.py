@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import CreatedByMixin, PublicIdMixin, TimestampMixin, utcnow
@@ -139,6 +139,11 @@ WORK_STATUS_LABELS = {
 OPEN_WORK = ("open", "in_progress", "on_hold")  # approved, not finished: someone's work
 UNFINISHED = ("requested", *OPEN_WORK)
 ENDED = ("closed", "cancelled", "rejected")  # nothing more to do: done waits to be verified
+# The unfinished work, as the partial index ix_work_order_unfinished names it: a query written
+# with the same literal list is served by that small index (queries.unfinished()). SQLite's
+# statistics hold no histogram: a plain index on the status looks like a quarter of the table
+# per status, and the planner scanned 100,000 rows for the 5,000 still open.
+UNFINISHED_SQL = "status IN ('requested', 'open', 'in_progress', 'on_hold')"
 HOLD_REASONS = ("parts", "access", "other")
 HOLD_REASON_LABELS = {"parts": _l("Waiting for parts"), "access": _l("Waiting for access"),
                       "other": _l("Other")}
@@ -195,11 +200,15 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
     verified_by = relationship("User", foreign_keys=[verified_by_id])
     assignees = relationship("User", secondary="work_order_assignee", order_by="User.name")
 
+    # No (site, created) index: the list walks ix_work_order_created and keeps its sites'
+    # rows (with one, SQLite read every row of two sites and sorted them: 67 ms at 100,000).
     __table_args__ = (
         Index("ix_work_order_created", "created_at", "id"),  # the list, newest first
-        Index("ix_work_order_site_created", "site_id", "created_at", "id"),
         Index("ix_work_order_asset_created", "asset_id", "created_at", "id"),
         Index("ix_work_order_status_created", "status", "created_at", "id"),
+        Index("ix_work_order_status_due", "status", "due_on"),  # overdue
+        Index("ix_work_order_unfinished", "site_id", "status", "due_on", "created_at",
+              sqlite_where=text(UNFINISHED_SQL), postgresql_where=text(UNFINISHED_SQL)),
     )
 
     @property

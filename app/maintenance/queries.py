@@ -2,13 +2,13 @@
 
 from datetime import date, datetime, timedelta
 
-from flask import abort
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from flask import abort, g
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User, user_site
-from app.core.db import for_change
-from app.core.models import utcnow
+from app.core.db import for_change, unindexed
+from app.core.models import Attachment, utcnow
 from app.core.scoping import scope
 from app.core.search import list_order, search_in
 from app.extensions import db
@@ -120,7 +120,16 @@ def codes(kind: str, *, include_archived: bool = False):
 
 
 def code_options(kind: str) -> list[tuple[int, str]]:
-    return [(code.id, code.label) for code in db.session.scalars(codes(kind))]
+    """(id, label) of the active entries of a list. Every list is read in one query per
+    request: a work order's page offers four of them (skill, failure, cause, remedy)."""
+    if "maintenance_codes" not in g:
+        found: dict[str, list] = {}
+        for code in db.session.scalars(select(MaintenanceCode).where(MaintenanceCode.active)
+                                       .order_by(MaintenanceCode.position,
+                                                 MaintenanceCode.name)):
+            found.setdefault(code.kind, []).append((code.id, code.label))
+        g.maintenance_codes = found
+    return g.maintenance_codes.get(kind, [])
 
 
 def labelled_assets(user, site_id: int, location_id: int | None = None):
@@ -135,6 +144,13 @@ def labelled_assets(user, site_id: int, location_id: int | None = None):
 # --- work orders ---------------------------------------------------------------------------------
 
 WORK_ORDER_ORDER = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
+
+
+def unfinished():
+    """status IN (the unfinished statuses) as literals, as the partial index
+    ix_work_order_unfinished is written (models.UNFINISHED_SQL): so the planner uses it."""
+    return WorkOrder.status.in_(bindparam("unfinished", list(UNFINISHED), expanding=True,
+                                          literal_execute=True))
 
 
 def visible_work(statement, user):
@@ -155,10 +171,14 @@ def work_order_list(user, *, status="", kind="", priority=None, site_id=None, as
     statement = (select(WorkOrder).options(joinedload(WorkOrder.asset),
                                            joinedload(WorkOrder.site))
                  .order_by(*WORK_ORDER_ORDER))
+    # The list walks ix_work_order_created newest first, keeping the rows its filters want
+    # (a page is found after a few hundred rows); the status through an expression no index
+    # serves, lest the planner gather every unfinished row and sort them.
+    state = unindexed(WorkOrder.status)
     if status == "unfinished":
-        statement = statement.where(WorkOrder.status.in_(UNFINISHED))
+        statement = statement.where(state.in_(UNFINISHED))
     elif status:
-        statement = statement.where(WorkOrder.status == status)
+        statement = statement.where(state == status)
     for column, value in ((WorkOrder.kind, kind), (WorkOrder.priority, priority),
                           (WorkOrder.site_id, site_id), (WorkOrder.asset_id, asset_id)):
         if value:
@@ -166,7 +186,7 @@ def work_order_list(user, *, status="", kind="", priority=None, site_id=None, as
     if assignee_id:
         statement = statement.where(_assigned_to(assignee_id))
     if overdue:
-        statement = statement.where(WorkOrder.status.in_(OPEN_WORK),
+        statement = statement.where(state.in_(OPEN_WORK),
                                     WorkOrder.due_on < (today or utcnow().date()))
     return visible_work(statement, user)
 
@@ -175,8 +195,8 @@ def get_work_order(user, work_order_id: int) -> WorkOrder:
     statement = (select(WorkOrder).where(WorkOrder.id == work_order_id)
                  .options(joinedload(WorkOrder.asset).joinedload(Asset.location),
                           joinedload(WorkOrder.site), joinedload(WorkOrder.reported_by),
-                          selectinload(WorkOrder.assignees)))
-    work_order = db.session.scalar(for_change(visible_work(statement, user)))
+                          joinedload(WorkOrder.assignees)))
+    work_order = db.session.scalars(for_change(visible_work(statement, user))).unique().first()
     if work_order is None:
         abort(404)
     return work_order
@@ -195,7 +215,7 @@ def my_work(user):
     no_date_last = case((WorkOrder.due_on.is_(None), 1), else_=0)
     statement = (select(WorkOrder).options(joinedload(WorkOrder.asset).joinedload(
         Asset.location), joinedload(WorkOrder.site))
-                 .where(WorkOrder.status.in_(OPEN_WORK),
+                 .where(unfinished(), WorkOrder.status != "requested",
                         or_(_assigned_to(user.id), and_(unassigned, for_my_skills)))
                  .order_by(WorkOrder.priority, no_date_last, WorkOrder.due_on,
                            WorkOrder.created_at, WorkOrder.id))
@@ -217,8 +237,7 @@ def backlog_by_age(user, now: datetime, site_id: int | None = None) -> dict[str,
     """Unfinished work (requests included) by how long ago it was reported."""
     age = case(*((WorkOrder.created_at >= now - timedelta(days=days), band)
                  for days, band in AGES), else_="older")
-    statement = (select(age, func.count(WorkOrder.id))
-                 .where(WorkOrder.status.in_(UNFINISHED)).group_by(age))
+    statement = select(age, func.count(WorkOrder.id)).where(unfinished()).group_by(age)
     if site_id:
         statement = statement.where(WorkOrder.site_id == site_id)
     counts = dict(db.session.execute(scope(statement, user, WorkOrder.site_id)).all())
@@ -228,9 +247,10 @@ def backlog_by_age(user, now: datetime, site_id: int | None = None) -> dict[str,
 def waiting_counts(user, today: date) -> dict[str, int]:
     """For a manager's home page: requests waiting for approval, overdue work."""
     requested = scope(select(func.count(WorkOrder.id)).where(
-        WorkOrder.status == "requested"), user, WorkOrder.site_id)
+        unfinished(), WorkOrder.status == "requested"), user, WorkOrder.site_id)
     overdue = scope(select(func.count(WorkOrder.id)).where(
-        WorkOrder.status.in_(OPEN_WORK), WorkOrder.due_on < today), user, WorkOrder.site_id)
+        unfinished(), WorkOrder.status != "requested", WorkOrder.due_on < today), user,
+        WorkOrder.site_id)
     return {"requested": db.session.scalar(requested) or 0,
             "overdue": db.session.scalar(overdue) or 0}
 
@@ -261,3 +281,10 @@ def skills_by_person(user_ids: list[int]) -> dict[int, list[int]]:
                 TechnicianSkill.user_id.in_(user_ids))):
             found.setdefault(user_id, []).append(skill_id)
     return found
+
+
+def files_of(work_order: WorkOrder):
+    """Its photos before and after and the verifier's signature (work_log.PHOTO_STAGES)."""
+    return (select(Attachment).where(
+        Attachment.entity_type.in_(("workorder", "workorderafter", "workordersignoff")),
+        Attachment.entity_id == work_order.id).order_by(Attachment.created_at, Attachment.id))

@@ -10,13 +10,13 @@ from flask_login import current_user
 from app.auth.models import User
 from app.auth.queries import people_of_my_sites
 from app.core import attachments
-from app.core.attachments import attachments_for, drawn_png
+from app.core.attachments import drawn_png
 from app.core.domain import DomainError
 from app.core.forms import apply
 from app.core.i18n import local_to_utc
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
-from app.core.pagination import keyset_page
+from app.core.pagination import keyset_page, page_number
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, render_page
@@ -148,8 +148,16 @@ def work_order_list():
 @bp.route("/my-work")
 @requires("workorders.work")
 def my_work():
-    found = db.session.scalars(queries.my_work(current_user).limit(200)).all()
-    return render_page("maintenance/my_work.html", work=found, today=_today(), **WORK_LABELS)
+    """Pages by number (the list is in order of urgency, not of a key a cursor could name),
+    without counting them all: one row more than a page tells whether there is a next."""
+    number = page_number()
+    found = db.session.scalars(queries.my_work(current_user).offset(
+        (number - 1) * MY_WORK_PAGE).limit(MY_WORK_PAGE + 1)).all()
+    return render_page("maintenance/my_work.html", work=found[:MY_WORK_PAGE], number=number,
+                       more=len(found) > MY_WORK_PAGE, today=_today(), **WORK_LABELS)
+
+
+MY_WORK_PAGE = 25
 
 
 # --- a work order --------------------------------------------------------------------------------
@@ -159,8 +167,9 @@ def _page(work_order, *, status=200, plan_form=None, move_form=None, failed_move
     """The work order's page; a refused form (the plan, a move, a comment, a task, hours,
     downtime, a photo: `refused`) comes back with its errors and what was typed."""
     may_manage = policy.may_manage_work(current_user, work_order)
-    people = list(work_orders.assignable(work_order.site_id).values()) if may_manage else []
-    if plan_form is None and may_manage:
+    planning = may_manage and work_order.status == "requested"  # approving it here
+    people = list(work_orders.assignable(work_order.site_id).values()) if planning else []
+    if plan_form is None and planning:
         plan_form = PlanForm(formdata=None, people=people)
         plan_form.fill_from(work_order)
     moves = policy.allowed_moves(current_user, work_order)
@@ -173,7 +182,8 @@ def _page(work_order, *, status=200, plan_form=None, move_form=None, failed_move
                             for task in tasks}}
     forms["tick_forms"].update(refused.pop("tick_forms", {}))
     forms.update(refused)
-    labour = db.session.scalars(work_log.labour_of(work_order)).all()
+    started = work_order.status != "requested"  # nothing is logged on a request
+    labour = db.session.scalars(work_log.labour_of(work_order)).all() if started else []
     return render_page(
         "maintenance/work_order.html", "work_timeline", status=status, work_order=work_order,
         asset=work_order.asset, moves=moves, may_manage=may_manage, plan_form=plan_form,
@@ -181,19 +191,26 @@ def _page(work_order, *, status=200, plan_form=None, move_form=None, failed_move
         move_forms={to: move_form if to == failed_move and move_form else
                     MoveForm(formdata=None, prefix=to, with_codes=to == "done")
                     for to in moves},
-        needs_sign_off=work_orders.needs_sign_off(work_order), tasks=tasks, labour=labour,
+        needs_sign_off=work_order.status == "done" and work_orders.needs_sign_off(work_order),
+        tasks=tasks, labour=labour,
         my_timer=next((e for e in labour if e.running and e.user_id == current_user.id), None),
         minutes_text=work_log.minutes_text, number_text=services.number_text,
-        downtime=db.session.scalars(work_log.downtime_of(work_order)).all(),
-        photos=db.session.scalars(attachments_for("workorder", work_order.id)).all(),
-        photos_after=db.session.scalars(attachments_for("workorderafter",
-                                                        work_order.id)).all(),
-        sign_off=db.session.scalars(attachments_for("workordersignoff",
-                                                    work_order.id)).first(),
+        downtime=db.session.scalars(work_log.downtime_of(work_order)).all() if started else [],
+        **_files(work_order),
         sections=sections_for(work_order, current_user),
         events=db.session.scalars(events_of("workorder", work_order.id)).all(),
         today=_today(), now=utcnow(), fresh_key=lambda: uuid.uuid4().hex,
         pad_words=_pad_words(), **forms, **WORK_LABELS)
+
+
+def _files(work_order) -> dict:
+    """Its photos before (with the report's) and after, and the verifier's signature: one
+    query."""
+    found: dict[str, list] = {"workorder": [], "workorderafter": [], "workordersignoff": []}
+    for attachment in db.session.scalars(queries.files_of(work_order)):
+        found[attachment.entity_type].append(attachment)
+    return {"photos": found["workorder"], "photos_after": found["workorderafter"],
+            "sign_off": next(iter(found["workordersignoff"]), None)}
 
 
 def _pad_words() -> dict:
@@ -213,14 +230,21 @@ def work_order(work_order_id: int):
     return _page(queries.get_work_order(current_user, work_order_id))
 
 
-@bp.route("/work-orders/<int:work_order_id>/plan", methods=["POST"])
+@bp.route("/work-orders/<int:work_order_id>/plan", methods=["GET", "POST"])
 @requires("workorders.manage")
 def work_order_plan(work_order_id: int):
-    """Approve a request (it becomes an open work order), or plan open work again."""
+    """Approve a request (on its page: it becomes an open work order), or plan open work
+    again (a page of its own, from the work order's)."""
     found = queries.get_work_order(current_user, work_order_id)
     if not policy.may_manage_work(current_user, found):
         abort(404)
     form = PlanForm(people=work_orders.assignable(found.site_id).values())
+    if request.method == "GET":
+        if found.status not in ("open", "in_progress", "on_hold"):
+            return redirect(url_for("maintenance.work_order", work_order_id=found.id), 303)
+        form.fill_from(found)
+        return render_page("maintenance/plan.html", form=form, work_order=found,
+                           **WORK_LABELS)
     service = work_orders.approve if found.status == "requested" else work_orders.reassign
     if form.validate_on_submit() and apply(form, service, found, by=current_user,
                                            **form.plan()):
@@ -228,6 +252,9 @@ def work_order_plan(work_order_id: int):
               if service is work_orders.approve else _("%(reference)s planned.",
                                                         reference=found.reference), "success")
         return redirect(url_for("maintenance.work_order", work_order_id=found.id), 303)
+    if service is work_orders.reassign:
+        return render_page("maintenance/plan.html", form=form, work_order=found, status=422,
+                           **WORK_LABELS)
     return _page(found, status=422, plan_form=form)
 
 

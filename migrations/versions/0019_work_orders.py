@@ -9,6 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
+UNFINISHED_SQL = "status IN ('requested', 'open', 'in_progress', 'on_hold')"
+
 # revision identifiers, used by Alembic.
 revision = '0019'
 down_revision = '0018'
@@ -65,7 +67,12 @@ def upgrade():
     with op.batch_alter_table('work_order', schema=None) as batch_op:
         batch_op.create_index('ix_work_order_asset_created', ['asset_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_work_order_created', ['created_at', 'id'], unique=False)
-        batch_op.create_index('ix_work_order_site_created', ['site_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_work_order_status_due', ['status', 'due_on'], unique=False)
+        # the unfinished work only (models.UNFINISHED_SQL): My work, the backlog, the counts
+        batch_op.create_index('ix_work_order_unfinished',
+                              ['site_id', 'status', 'due_on', 'created_at'],
+                              unique=False, sqlite_where=sa.text(UNFINISHED_SQL),
+                              postgresql_where=sa.text(UNFINISHED_SQL))
         batch_op.create_index('ix_work_order_status_created', ['status', 'created_at', 'id'], unique=False)
 
     op.create_table('downtime',
@@ -106,7 +113,8 @@ def downgrade():
     op.drop_table('downtime')
     with op.batch_alter_table('work_order', schema=None) as batch_op:
         batch_op.drop_index('ix_work_order_status_created')
-        batch_op.drop_index('ix_work_order_site_created')
+        batch_op.drop_index('ix_work_order_unfinished')
+        batch_op.drop_index('ix_work_order_status_due')
         batch_op.drop_index('ix_work_order_created')
         batch_op.drop_index('ix_work_order_asset_created')
 

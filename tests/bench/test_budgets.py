@@ -11,6 +11,7 @@ import os
 import re
 import statistics
 import time
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
@@ -23,6 +24,7 @@ from app.inspections import answers
 from app.inspections.models import ChecklistTemplate
 from app.inspections.services import start_draft
 from app.sites.models import Location, Site
+from tests.bench.conftest import QueryCounter
 
 pytestmark = pytest.mark.bench
 
@@ -335,3 +337,44 @@ def test_fragment_size(clients, bench_report, user):
                     f"{kb(size):>10} gz   {'ok' if ok else 'OVER BUDGET'}")
     verdict(f"fragment size as {user}", f"{kb(size)} gz", ok)
     assert ok, f"fragment as {user}: {kb(size)} > {FRAGMENT_KB} KB"
+
+
+@dataclass
+class PageFigures:
+    """One page measured: its timings (ms), its size, its queries and the verdict on them."""
+
+    n: int
+    size: int
+    p50: float
+    p95: float
+    queries: int
+    statements: list[str]
+
+    @property
+    def ok_time(self) -> bool:
+        return self.p50 <= P50_MS and self.p95 <= P95_MS
+
+    @property
+    def ok_queries(self) -> bool:
+        return self.queries <= MAX_QUERIES
+
+    @property
+    def result(self) -> str:
+        return "ok" if self.ok_time and self.ok_queries else ", ".join(filter(None, [
+            "" if self.ok_time else "TIME OVER BUDGET",
+            "" if self.ok_queries else "QUERIES OVER BUDGET"]))
+
+    def row(self, user: str, label: str) -> str:
+        return (f"{user:<11}{label:<34}{self.n:>5}{self.size:>8}{self.p50:>8.1f}"
+                f"{self.p95:>8.1f}{self.queries:>8}  {self.result}")
+
+
+def measure_page(bench_app, client, url: str) -> PageFigures:
+    """Time a page (timed_requests), then count the queries of one more request."""
+    times, _cpu = timed_requests(client, url)
+    with bench_app.app_context():
+        engine = db.engine
+    with QueryCounter(engine) as counter:
+        response = client.get(url)
+    return PageFigures(len(times), len(response.data), percentile(times, 50),
+                       percentile(times, 95), counter.count, counter.statements)

@@ -20,8 +20,7 @@ from app.inspections.models import ChecklistTemplate, Inspection, InspectionAnsw
 from app.rounds import recurrence, services
 from app.rounds.models import RoundRule, RoundSchedule, RoundVisit
 from app.sites.models import Area, Location, Site
-from tests.bench.conftest import QueryCounter
-from tests.bench.test_budgets import MAX_QUERIES, P50_MS, P95_MS, percentile, timed_requests
+from tests.bench.test_budgets import measure_page
 
 pytestmark = pytest.mark.bench
 
@@ -172,24 +171,15 @@ def test_rounds_pages(rounds_data, clients, bench_app, bench_report, user, label
     url = url.format(site=rounds_data["site"], template=rounds_data["template"],
                      inspector=rounds_data["inspector"], location=rounds_data["location"],
                      month_ago=(today - timedelta(days=30)).isoformat(), today=today)
-    times, _cpu = timed_requests(client, url)
-    with bench_app.app_context():
-        engine = db.engine
-    with QueryCounter(engine) as counter:
-        response = client.get(url)
-    p50, p95 = percentile(times, 50), percentile(times, 95)
-    ok_time, ok_queries = p50 <= P50_MS and p95 <= P95_MS, counter.count <= MAX_QUERIES
-    result = "ok" if ok_time and ok_queries else ", ".join(filter(None, [
-        "" if ok_time else "TIME OVER BUDGET", "" if ok_queries else "QUERIES OVER BUDGET"]))
-    bench_report.line(SECTION, f"{user:<11}{label:<34}{len(times):>5}{len(response.data):>8}"
-                               f"{p50:>8.1f}{p95:>8.1f}{counter.count:>8}  "
-                               f"{result if budgeted else result + ' (figure only)'}")
+    page = measure_page(bench_app, client, url)
+    bench_report.line(SECTION, page.row(user, label) + ("" if budgeted else " (figure only)"))
     if budgeted:
-        bench_report.verdict(f"rounds: {user} {label}", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
-                                                        f"{counter.count} queries",
-                             ok_time and ok_queries)
-        assert ok_queries, "\n".join(counter.statements)
-        assert ok_time, f"{url}: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+        ok = page.ok_time and page.ok_queries
+        bench_report.verdict(f"rounds: {user} {label}", f"p50 {page.p50:.1f} ms, p95 "
+                                                        f"{page.p95:.1f} ms, {page.queries} "
+                                                        "queries", ok)
+        assert page.ok_queries, "\n".join(page.statements)
+        assert page.ok_time, f"{url}: p50 {page.p50:.1f} ms, p95 {page.p95:.1f} ms"
 
 
 def test_the_csv_of_a_year_of_answers_streams_in_bounded_memory(rounds_data, clients,

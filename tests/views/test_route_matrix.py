@@ -117,7 +117,9 @@ POST_WITH_EMPTY_FORM = {
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
-GET_ELSEWHERE = {"inspections.report_pdf": 303}
+GET_ELSEWHERE = {"inspections.report_pdf": 303,
+                 # a request is planned as it is approved, on its own page
+                 "maintenance.work_order_plan": 303}
 # Routes whose POST changes what the next one would reach (a removed question, a discarded
 # draft): each gets a checklist of its own, made just before.
 FRESH_RECORDS = ("inspections.",)

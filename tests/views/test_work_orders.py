@@ -4,6 +4,7 @@ cancelled with a reason; "My work" by assignment and skill; the list, its filter
 backlog; comments that mention; the home pages."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -119,6 +120,24 @@ def test_a_fault_from_the_asset_page_to_a_closed_work_order(app, client, site, p
     for words in ("reported it", "approved it as a work order", "moved it to On hold",
                   "moved it to Done", "moved it to Closed"):
         assert words in page, words
+
+
+def test_open_work_is_planned_again_on_its_own_page(app, client, site, people):
+    work_order_id = make_work_order(app, site, people["sam"])["work_order_id"]
+    token = _as(app, client, people["sue"])
+    assert client.get(f"/maintenance/work-orders/{work_order_id}/plan").status_code == 303
+    _plan(client, token, work_order_id, assignees=str(people["tom"].id))
+    assert "Change the plan" in client.get(f"/maintenance/work-orders/{work_order_id}").text
+    page = client.get(f"/maintenance/work-orders/{work_order_id}/plan")
+    assert page.status_code == 200
+    assert re.search(rf'<input checked [^>]*value="{people["tom"].id}"> Tom Tech', page.text)
+    refused = _plan(client, token, work_order_id, priority="9")
+    assert refused.status_code == 422 and "Save plan" in refused.text
+    assert _plan(client, token, work_order_id, priority="1",
+                 assignees=[str(people["tom"].id), str(people["tia"].id)]).status_code == 303
+    assert _told(app, people["tia"], "work_assigned")
+    assert len(_told(app, people["tom"], "work_assigned")) == 1  # told once, when first given
+    assert _work(app, work_order_id).priority == 1
 
 
 def test_rejected_and_cancelled_work_says_why(app, client, site, people):
