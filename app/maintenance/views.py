@@ -64,8 +64,13 @@ def assets():
     }
     order, key_of = queries.asset_order(filters["search"])
     page = keyset_page(queries.asset_list(current_user, **filters), *order, key_of=key_of)
+    sites = db.session.execute(site_queries.site_options(current_user)).all()
+    # the location menu: of the chosen site, or of the only one
+    site_id = filters["site_id"] or (sites[0][0] if len(sites) == 1 else None)
+    locations = [(place.id, f"{place.code} {place.name}") for place in db.session.scalars(
+        site_queries.location_list(current_user, site_id=site_id))] if site_id else []
     return render_page("maintenance/assets.html", "asset_results", page=page, filters=filters,
-                       sites=db.session.execute(site_queries.site_options(current_user)).all(),
+                       sites=sites, locations=locations,
                        categories=queries.code_options("category"), statuses=ASSET_STATUSES,
                        criticalities=CRITICALITIES, **LABELS)
 

@@ -66,6 +66,8 @@ def test_a_supervisor_adds_an_asset_and_finds_it(app, client, site, supervisor):
     assert "No asset matches." in client.get("/maintenance/assets/?q=boiler").text
     assert "AHU-01" in client.get("/maintenance/assets/?criticality=A").text
     assert "No asset matches." in client.get("/maintenance/assets/?status=down").text
+    at_site = client.get(f"/maintenance/assets/?site={site.id}&location={location.id}").text
+    assert "AHU-01" in at_site and f'<option value="{location.id}" selected>' in at_site
     with app.app_context():
         assert db.session.scalar(select(func.count(AuditEvent.id)).filter_by(
             entity_type="asset", action="create")) == 1
