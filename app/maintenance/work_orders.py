@@ -18,6 +18,7 @@ from app.core.urls import path_for
 from app.extensions import db
 from app.maintenance import policy, work_log
 from app.maintenance.models import (
+    ENDED,
     HOLD_REASONS,
     PRIORITIES,
     WORK_TYPES,
@@ -86,8 +87,7 @@ def fault_from_incident(incident, asset: Asset, *, by) -> WorkOrder:
     if asset.site_id != incident.site_id:
         raise DomainError(_l("Choose an asset of the incident's site."), field="asset")
     earlier = db.session.scalar(select(WorkOrder).where(
-        WorkOrder.incident_id == incident.id, WorkOrder.status.in_(
-            ("requested", "open", "in_progress", "on_hold", "done"))))
+        WorkOrder.incident_id == incident.id, WorkOrder.status.not_in(ENDED)))
     if earlier is not None:
         raise DomainError(_("%(reference)s was reported from this incident already.",
                             reference=earlier.reference), field="asset")
@@ -184,10 +184,6 @@ def _tell_assignees(work_order: WorkOrder, people, *, by) -> None:
     asset = work_order.asset
     notifications.notify(people, "work_assigned", exclude=by, link=_link(work_order),
                          reference=work_order.reference, asset=f"{asset.code} {asset.name}")
-
-
-def reject(work_order: WorkOrder, *, reason: str, by) -> None:
-    move(work_order, "rejected", reason=reason, by=by)
 
 
 def move(work_order: WorkOrder, to: str, *, by, reason: str = "", hold_reason: str = "",
