@@ -176,7 +176,7 @@ def work_order_list(user, *, status="", kind="", priority=None, site_id=None, as
     # serves, lest the planner gather every unfinished row and sort them.
     state = unindexed(WorkOrder.status)
     if status == "unfinished":
-        statement = statement.where(state.in_(UNFINISHED))
+        statement = statement.where(unfinished())
     elif status:
         statement = statement.where(state == status)
     for column, value in ((WorkOrder.kind, kind), (WorkOrder.priority, priority),
@@ -186,7 +186,7 @@ def work_order_list(user, *, status="", kind="", priority=None, site_id=None, as
     if assignee_id:
         statement = statement.where(_assigned_to(assignee_id))
     if overdue:
-        statement = statement.where(state.in_(OPEN_WORK),
+        statement = statement.where(unfinished(), state.in_(OPEN_WORK),
                                     WorkOrder.due_on < (today or utcnow().date()))
     return visible_work(statement, user)
 
