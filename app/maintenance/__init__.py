@@ -18,5 +18,6 @@ from app.maintenance import (  # noqa: E402,F401
     policy,
     registrations,
     views,
+    work_log_views,
     work_order_views,
 )

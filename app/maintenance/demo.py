@@ -53,6 +53,25 @@ def _serial(make: str, code: str) -> str:
     return f"{make[:3].upper()}{zlib.crc32(code.encode()) % 10**6:06d}"
 
 
+def seed_work(site, reporter, supervisor, technician) -> None:
+    """A fault waiting for approval, and open work in the technician's My work."""
+    from app.maintenance import work_log, work_orders
+    from app.maintenance.models import Asset
+
+    def asset(code: str) -> Asset:
+        return db.session.scalar(select(Asset).filter_by(code=f"{site.code}-{code}"))
+
+    work_orders.report_fault(asset("CH-01-P2"), description="Pump 2 is noisy and vibrates "
+                             "when it starts (水泵启动时有异响)", by=reporter)
+    fault = work_orders.report_fault(asset("BLR-01"), description="Boiler pressure drops "
+                                     "below 1 bar overnight", asset_down=False, by=reporter)
+    work_orders.approve(fault, kind="corrective", priority=2, assignee_ids=[technician.id],
+                        due_on=None, skill_id=None, by=supervisor)
+    for task in ("Check the expansion vessel", "Look for leaks at the valves",
+                 "Read the pressure after an hour"):
+        work_log.add_task(fault, text=task, by=supervisor)
+
+
 def seed_equipment(sites: list, admin, technician) -> None:
     categories = {}
     for kind, entries in LISTS.items():
