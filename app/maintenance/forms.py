@@ -2,8 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms import (
     BooleanField,
     DateField,
@@ -41,7 +39,7 @@ from app.maintenance.models import (
     WORK_TYPES,
 )
 from app.maintenance.services import AssetFields
-from app.sites.models import Location
+from app.sites import queries as site_queries
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9._/-]+$",
                    message=_l("Use letters, digits, dots, dashes, slashes and underscores."))
@@ -82,7 +80,7 @@ class AssetForm(IdempotentForm):
                                  *queries.code_options("category")]
         self.location.choices = [("", _l("No location")), *(
             (location.id, f"{location.area.name} · {location.code} {location.name}")
-            for location in db.session.scalars(_locations_of(site)))]
+            for location in db.session.scalars(site_queries.active_locations(site)))]
 
     def fields(self) -> AssetFields:
         return AssetFields(
@@ -103,11 +101,6 @@ class AssetForm(IdempotentForm):
         self.barcode.data = asset.barcode or ""
         self.category.data, self.location.data = asset.category_id, asset.location_id
         self.parent_code.data = asset.parent.code if asset.parent else ""
-
-
-def _locations_of(site):
-    return (select(Location).options(joinedload(Location.area))
-            .where(Location.site_id == site.id, Location.active).order_by(Location.code))
 
 
 class AssetEditForm(AssetForm):
@@ -282,12 +275,9 @@ class IncidentFaultForm(IdempotentForm):
     asset_code = StringField(_l("Or its asset code"), validators=[length(40)],
                              render_kw={"autocapitalize": "characters"})
 
-    def __init__(self, *args, site_id: int, location_id: int | None, **kwargs):
+    def __init__(self, *args, user, location_id: int | None, **kwargs):
         super().__init__(*args, **kwargs)
-        from app.maintenance.models import Asset
-
-        here = db.session.scalars(select(Asset).where(
-            Asset.site_id == site_id, Asset.location_id == location_id).order_by(
-            Asset.code).limit(50)).all() if location_id else []
+        here = db.session.scalars(queries.assets_at(user, location_id, limit=50)).all() \
+            if location_id else []
         self.asset.choices = [("", _l("Choose…")), *((a.id, f"{a.code} {a.name}")
                                                       for a in here)]

@@ -35,7 +35,7 @@ def incident_faults(record, user):
         return None
     reported = db.session.scalars(select(WorkOrder).where(
         WorkOrder.incident_id == record.id).order_by(WorkOrder.id)).all()
-    form = IncidentFaultForm(formdata=None, site_id=record.site_id,
+    form = IncidentFaultForm(formdata=None, user=user,
                              location_id=record.location_id)
     return "maintenance/_incident_section.html", {"reported": reported, "form": form,
                                                   "incident": record}

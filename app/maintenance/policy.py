@@ -4,7 +4,7 @@ it, who may record a meter reading."""
 from app.core.attachments import register_access
 from app.core.permissions import user_can
 from app.extensions import db
-from app.maintenance.models import Asset
+from app.maintenance.models import Asset, WorkOrder
 
 
 def can_open(user, asset: Asset) -> bool:
@@ -78,8 +78,6 @@ def allowed_moves(user, work_order) -> list[str]:
 
 
 def may_open_work_file(user, attachment) -> bool:
-    from app.maintenance.models import WorkOrder
-
     work_order = db.session.get(WorkOrder, attachment.entity_id)
     return work_order is not None and can_open_work(user, work_order)
 

@@ -67,10 +67,6 @@ def asset_by_code(code: str, site_id: int | None = None):
     return statement.where(Asset.site_id == site_id) if site_id else statement
 
 
-def asset_by_barcode(barcode: str):
-    return select(Asset).where(Asset.barcode == (barcode or "").strip())
-
-
 def children_of(asset: Asset):
     return (select(Asset).options(joinedload(Asset.location))
             .where(Asset.parent_id == asset.id).order_by(Asset.code))

@@ -13,7 +13,7 @@ from app.core import attachments, audit, timeline
 from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.extensions import db
-from app.maintenance.models import OPEN_WORK, Downtime, LabourEntry, WorkOrder, WorkTask
+from app.maintenance.models import OPEN_WORK, UNFINISHED, Downtime, LabourEntry, WorkOrder, WorkTask
 
 MAX_TASKS = 100
 MAX_HOURS = Decimal(24)  # one entry: a day at most
@@ -28,7 +28,7 @@ def _unfinished(work_order: WorkOrder) -> None:
 # --- tasks ---------------------------------------------------------------------------------------
 
 def add_task(work_order: WorkOrder, *, text: str, by) -> WorkTask:
-    if work_order.status not in ("requested", *OPEN_WORK):
+    if work_order.status not in UNFINISHED:  # a request too: its tasks planned ahead
         raise DomainError(_l("This work order is not open: nothing more can be logged on it."))
     text = (text or "").strip()
     if not text:

@@ -82,7 +82,7 @@ def fault_report(asset_uuid):
 def fault_from_incident(incident_id: int):
     """A fault report from an incident of equipment failure, with its words and photos."""
     incident = incident_queries.get_incident(current_user, incident_id)
-    form = IncidentFaultForm(site_id=incident.site_id, location_id=incident.location_id)
+    form = IncidentFaultForm(user=current_user, location_id=incident.location_id)
     if form.validate_on_submit():
         asset = _asset_named(form, incident.site_id)
         if asset is not None and (work_order := apply(
