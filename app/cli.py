@@ -152,6 +152,20 @@ def rounds_check() -> None:
     click.echo(f"{missed} missed rounds reported.")
 
 
+@click.command("maintenance-generate")
+@with_appcontext
+def maintenance_generate() -> None:
+    """Open the work orders of preventive maintenance plans that are due, by the calendar (each
+    site's own "today") or by a meter's last reading (run daily or hourly, e.g. cron). Run
+    twice, or from two machines at once, it opens nothing twice."""
+    from app.maintenance.preventive import generate_due
+
+    opened = generate_due()
+    db.session.commit()
+    click.echo(f"{opened} preventive work orders opened.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_admin, backup, purge, sla_check, rounds_check):
+    for command in (seed_demo, create_admin, backup, purge, sla_check, rounds_check,
+                    maintenance_generate):
         app.cli.add_command(command)

@@ -232,3 +232,22 @@ def make_work_order(app, site, by, **fields) -> dict:
         task = work_log.add_task(work_order, text="Check the seal", by=reporter)
         db.session.commit()
         return {**records, "work_order_id": work_order.id, "task_id": task.id}
+
+
+def make_plan(app, site, by, **fields) -> dict:
+    """A monthly preventive maintenance plan, first due in a week, on a new asset of the site."""
+    from datetime import timedelta
+
+    from app.maintenance import preventive
+    from app.maintenance.models import Asset
+
+    records = make_asset(app, site, by, code=f"PM-{site.code}")
+    with app.test_request_context():
+        asset = db.session.scalar(db.select(Asset).filter_by(public_id=records["asset_uuid"]))
+        values = preventive.PlanFields(**{
+            "title": "Monthly service", "tasks": "Grease bearings", "every": 1,
+            "every_unit": "month", "starts_on": preventive.site_today(asset.site) +
+            timedelta(days=7), **fields})
+        plan = preventive.create_plan(asset, values, by=db.session.get(type(by), by.id))
+        db.session.commit()
+        return {"plan_id": plan.id}

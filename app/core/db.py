@@ -20,7 +20,8 @@ def _is_write() -> bool:
     # Outside a request (CLI, tests' setup) every transaction may write.
     if not has_request_context():
         return True
-    return request.method not in READ_METHODS and not g.get("reading_only")
+    return g.get("writing_now") or (request.method not in READ_METHODS and
+                                    not g.get("reading_only"))
 
 
 @contextmanager
@@ -33,6 +34,23 @@ def reading_only():
     finally:
         db.session.rollback()
         g.reading_only = False
+
+
+@contextmanager
+def writing_now():
+    """A read request that must write after all (work a plan generates when its page is
+    read): the read transaction ends (it wrote nothing), the writes run in one of their own,
+    begun as a writer's (BEGIN IMMEDIATE on SQLite), and are committed at once."""
+    db.session.commit()
+    g.writing_now = True
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        rollback()
+        raise
+    finally:
+        g.writing_now = False
 
 
 def configure_sqlite(engine: Engine) -> None:

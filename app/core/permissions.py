@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "workorders.view": EVERYONE,  # technicians and managers: their sites'; others: reported
     "workorders.work": frozenset({"admin", "supervisor", "technician"}),
     "workorders.manage": MANAGERS,  # approve, reject, plan, cancel
+    "plans.view": frozenset({"admin", "supervisor", "technician"}),  # PM plans, PM calendar
+    "plans.manage": MANAGERS,  # add, change, pause and copy preventive maintenance plans
+    "maintenance.figures": MANAGERS,  # MTTR, MTBF, availability, PM compliance
 }
 
 

@@ -12,9 +12,11 @@ label_entity("meter", _l("meter"))
 label_entity("maintenancecode", _l("maintenance list entry"))
 label_entity("workorder", _l("work order"))
 label_entity("worktyperule", _l("sign-off settings"))
+label_entity("maintenanceplan", _l("maintenance plan"))
 
 from app.maintenance import (  # noqa: E402,F401
     panels,
+    plan_views,
     policy,
     registrations,
     views,

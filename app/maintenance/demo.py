@@ -2,6 +2,7 @@
 plant with its pumps at Riverside Plaza, forklifts at Harbour Logistics), with meters."""
 
 import zlib
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -70,6 +71,37 @@ def seed_work(site, reporter, supervisor, technician) -> None:
     for task in ("Check the expansion vessel", "Look for leaks at the valves",
                  "Read the pressure after an hour"):
         work_log.add_task(fault, text=task, by=supervisor)
+    seed_plans(site, asset, supervisor)
+
+
+def seed_plans(site, asset, supervisor) -> None:
+    """Preventive maintenance: a monthly service due today (its work order opens now), a
+    weekly fire pump run, and a chiller service every 500 run hours or 3 months."""
+    from app.maintenance import preventive
+    from app.maintenance.models import Meter
+
+    today = preventive.site_today(site)
+    chiller = asset("CH-01")
+    if chiller is None:  # the second demo site has no chiller plant
+        return
+    run_hours = db.session.scalar(select(Meter).filter_by(asset_id=chiller.id))
+    plans = [
+        (asset("CH-01-P1"), preventive.PlanFields(
+            title="Monthly pump service 水泵月度保养", tasks="Check the seal for leaks\n"
+            "Grease the bearings\nRecord the vibration", every=1, every_unit="month",
+            starts_on=today, estimated_minutes=90)),
+        (asset("FP-01"), preventive.PlanFields(
+            title="Weekly fire pump run 消防泵每周试运行", tasks="Run for 10 minutes\n"
+            "Record the discharge pressure", every=1, every_unit="week",
+            starts_on=today + timedelta(days=2), estimated_minutes=30, priority=2)),
+        (chiller, preventive.PlanFields(
+            title="Chiller service 冷水机组保养", tasks="Clean the condenser tubes\n"
+            "Check the refrigerant charge", every=3, every_unit="month", fixed=False,
+            starts_on=today + timedelta(days=40), meter_id=run_hours.id,
+            meter_every=Decimal(500), lead_units=Decimal(50), estimated_minutes=240)),
+    ]
+    for target, values in plans:
+        preventive.create_plan(target, values, by=supervisor)
 
 
 def seed_equipment(sites: list, admin, technician) -> None:

@@ -1,5 +1,7 @@
 """Forms of the asset register. Each takes what fills its menus (the site, the asset)."""
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -8,6 +10,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -29,6 +32,8 @@ from app.maintenance import queries
 from app.maintenance.models import (
     ASSET_STATUS_LABELS,
     ASSET_STATUSES,
+    CALENDAR_UNIT_LABELS,
+    CALENDAR_UNITS,
     CRITICALITIES,
     CRITICALITY_LABELS,
     HOLD_REASON_LABELS,
@@ -38,6 +43,7 @@ from app.maintenance.models import (
     WORK_TYPE_LABELS,
     WORK_TYPES,
 )
+from app.maintenance.preventive import PlanFields
 from app.maintenance.services import AssetFields
 from app.sites import queries as site_queries
 
@@ -281,3 +287,78 @@ class IncidentFaultForm(IdempotentForm):
             if location_id else []
         self.asset.choices = [("", _l("Choose…")), *((a.id, f"{a.code} {a.name}")
                                                       for a in here)]
+
+
+def _units(label, description=None):
+    """A meter number (an interval, a limit, a lead): empty is "not used"."""
+    return DecimalField(label, validators=[Optional(), finite], description=description,
+                        render_kw={"inputmode": "decimal"})
+
+
+class MaintenancePlanForm(IdempotentForm):
+    """A preventive maintenance plan of an asset: the work, and when it is due (the calendar,
+    a meter, or both: whichever comes first)."""
+
+    title = StringField(_l("Title"), validators=[required(), length(150)],
+                        description=_l("e.g. Monthly service, 500 h oil change."))
+    tasks = TextAreaField(_l("Tasks (one per line)"), validators=[length(10000)],
+                          render_kw={"rows": 4})
+    skill = SelectField(_l("Skill needed"), coerce=optional_record_id, validate_choice=False)
+    estimated_hours = DecimalField(_l("Estimated time (hours)"), places=2, validators=[
+        Optional(), finite, NumberRange(0.02, 100, message=_l(
+            "Enter a time between 1 minute and 100 hours."))],
+        render_kw={"inputmode": "decimal", "step": "0.25"})
+    kind = SelectField(_l("Work order type"), default="preventive",
+                       choices=[(k, WORK_TYPE_LABELS[k]) for k in WORK_TYPES])
+    priority = SelectField(_l("Priority"), coerce=int, default=3,
+                           choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
+    every = IntegerField(_l("Every"), validators=[Optional()],
+                         render_kw={"inputmode": "numeric"})
+    every_unit = SelectField(_l("Unit"), default="month",
+                             choices=[(u, CALENDAR_UNIT_LABELS[u]) for u in CALENDAR_UNITS])
+    fixed = RadioField(_l("Counted"), default="fixed", choices=[
+        ("fixed", _l("Fixed: on dates from the first, whenever the work is done")),
+        ("floating", _l("Floating: from the day the work was last done"))])
+    starts_on = DateField(_l("First due on"), validators=[Optional(), plausible_date])
+    lead_days = IntegerField(_l("Open the work order this many days before"),
+                             validators=[Optional()], default=0,
+                             render_kw={"inputmode": "numeric"})
+    meter = SelectField(_l("Meter"), coerce=optional_record_id, validate_choice=False)
+    meter_every = _units(_l("Every (meter units)"))
+    meter_above = _units(_l("When a reading goes above"))
+    meter_below = _units(_l("When a reading goes below"))
+    lead_units = _units(_l("Open the work order this many units before"))
+
+    def __init__(self, *args, asset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skill.choices = [("", _l("Any")), *queries.code_options("skill")]
+        self.meter.choices = [("", _l("No meter")), *(
+            (meter.id, f"{meter.name} ({meter.unit})")
+            for meter in db.session.scalars(queries.meters_of(asset)))]
+
+    def fields(self) -> PlanFields:
+        hours = self.estimated_hours.data
+        return PlanFields(
+            title=self.title.data, tasks=self.tasks.data or "", skill_id=self.skill.data,
+            estimated_minutes=round(hours * 60) if hours is not None else None,
+            kind=self.kind.data, priority=self.priority.data, every=self.every.data,
+            every_unit=self.every_unit.data, fixed=self.fixed.data != "floating",
+            starts_on=self.starts_on.data, lead_days=self.lead_days.data or 0,
+            meter_id=self.meter.data, meter_every=self.meter_every.data,
+            meter_above=self.meter_above.data, meter_below=self.meter_below.data,
+            lead_units=self.lead_units.data or 0)
+
+    def fill_from(self, plan) -> None:
+        for name in ("title", "tasks", "kind", "priority", "every", "starts_on", "lead_days",
+                     "meter_every", "meter_above", "meter_below"):
+            getattr(self, name).data = getattr(plan, name)
+        self.every_unit.data = plan.every_unit or "month"
+        self.skill.data, self.meter.data = plan.skill_id, plan.meter_id
+        self.fixed.data = "fixed" if plan.fixed else "floating"
+        self.lead_units.data = plan.lead_units or None
+        self.estimated_hours.data = (Decimal(plan.estimated_minutes) / 60
+                                     if plan.estimated_minutes else None)
+
+
+class PlanActionForm(Form):
+    """Pausing, resuming or copying a plan: a button, its CSRF token."""

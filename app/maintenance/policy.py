@@ -28,6 +28,11 @@ def may_open_asset_file(user, attachment) -> bool:
 register_access("asset", may_open_asset_file)
 
 
+def may_manage_plans(user, asset: Asset) -> bool:
+    """Add, change, pause and copy the asset's preventive maintenance plans."""
+    return user_can(user, "plans.manage") and user.can_see_site(asset.site_id)
+
+
 # --- work orders ---------------------------------------------------------------------------------
 
 def sees_all_work(user) -> bool:

@@ -23,6 +23,19 @@ register_sentence("approved", lambda event, labels: _("approved it as a work ord
 register_sentence("planned", lambda event, labels: _("changed the plan"))
 register_sentence("task_done", lambda event, labels: _("ticked a task"))  # the task below
 register_sentence("downtime", lambda event, labels: _("logged downtime"))
+register_sentence("generated", lambda event, labels: _generated_because(
+    (event.data or {}).get("reason")))
+
+
+def _generated_because(reason: str | None) -> str:
+    """A work order a maintenance plan opened, and what made it due."""
+    if reason == "meter":
+        return _("opened by its maintenance plan: the meter is at its interval")
+    if reason == "above":
+        return _("opened by its maintenance plan: a reading went above its limit")
+    if reason == "below":
+        return _("opened by its maintenance plan: a reading went below its limit")
+    return _("opened by its maintenance plan: due by the calendar")
 
 # a corrective action may be raised from a work order (its page shows them: core.sections)
 sources.register(

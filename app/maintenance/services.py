@@ -12,6 +12,7 @@ from app.core import attachments, audit
 from app.core.domain import DomainError
 from app.core.models import utcnow
 from app.extensions import db
+from app.maintenance import preventive
 from app.maintenance.models import (
     ASSET_STATUSES,
     CODE_KINDS,
@@ -195,6 +196,7 @@ def record_reading(meter: Meter, value: Decimal, *, is_reset: bool = False, note
     db.session.add(reading)
     meter.last_value, meter.last_read_at = value, now
     db.session.flush()
+    preventive.reading_recorded(meter, value, previous=last, is_reset=is_reset)
     return reading
 
 

@@ -18,7 +18,7 @@ from app.core.permissions import requires
 from app.core.render import form_page, render_page
 from app.extensions import db
 from app.maintenance import asset_import as importing_assets
-from app.maintenance import bp, policy, queries, services
+from app.maintenance import bp, policy, preventive, queries, services
 from app.maintenance.forms import (
     AssetEditForm,
     AssetFileForm,
@@ -33,6 +33,7 @@ from app.maintenance.forms import (
 from app.maintenance.models import (
     ASSET_STATUS_LABELS,
     ASSET_STATUSES,
+    CALENDAR_UNIT_LABELS,
     CODE_KIND_LABELS,
     CODE_KINDS,
     CRITICALITIES,
@@ -92,6 +93,10 @@ def _asset_page(asset, *, status=200, file_form=None, meter_form=None, reading_f
                                                            ended=False)).all(),
         past_work=db.session.scalars(queries.work_of_asset(current_user, asset, ended=True,
                                                            limit=10)).all(),
+        plans=db.session.scalars(queries.plans_of_asset(asset)).all()
+        if current_user.can("plans.view") else [],
+        may_plan=policy.may_manage_plans(current_user, asset),
+        unit_labels=CALENDAR_UNIT_LABELS,
         today=utcnow().date(), **WORK_LABELS,
         may_manage=policy.may_manage(current_user, asset),
         may_read=policy.may_read_meters(current_user, asset),
@@ -105,7 +110,11 @@ def asset_url(asset) -> str:
 @bp.route("/assets/<uuid:asset_uuid>")
 @requires("assets.view")
 def asset(asset_uuid):
-    return _asset_page(queries.get_asset(current_user, asset_uuid))
+    found = queries.get_asset(current_user, asset_uuid)
+    if current_user.can("plans.view"):  # its plans' work that fell due, first
+        preventive.generate_on_read([found.site_id])
+        found = queries.get_asset(current_user, asset_uuid)
+    return _asset_page(found)
 
 
 @bp.route("/assets/new", methods=["GET", "POST"])

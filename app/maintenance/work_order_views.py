@@ -20,7 +20,7 @@ from app.core.sections import sections_for
 from app.core.timeline import events_of
 from app.extensions import db
 from app.incidents import queries as incident_queries
-from app.maintenance import bp, policy, queries, services, work_log, work_orders
+from app.maintenance import bp, policy, preventive, queries, services, work_log, work_orders
 from app.maintenance.forms import (
     DowntimeForm,
     FaultForm,
@@ -124,6 +124,8 @@ def work_order_list():
         "assignee_id": int_arg("assignee"),
         "overdue": text_arg("overdue") == "1",
     }
+    if policy.sees_all_work(current_user):
+        preventive.generate_on_read(my_site_ids())
     today = _today()
     page = keyset_page(queries.work_order_list(current_user, today=today, **filters),
                        *queries.WORK_ORDER_ORDER)
@@ -143,6 +145,7 @@ def work_order_list():
 def my_work():
     """Pages by number (the list is in order of urgency, not of a key a cursor could name),
     without counting them all: one row more than a page tells whether there is a next."""
+    preventive.generate_on_read(my_site_ids())  # preventive work that fell due, first
     number = page_number()
     found = db.session.scalars(queries.my_work(current_user).offset(
         (number - 1) * MY_WORK_PAGE).limit(MY_WORK_PAGE + 1)).all()
@@ -151,6 +154,10 @@ def my_work():
 
 
 MY_WORK_PAGE = 25
+
+
+def my_site_ids():
+    return None if current_user.is_admin else current_user.site_ids
 
 
 # --- a work order --------------------------------------------------------------------------------

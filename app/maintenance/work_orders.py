@@ -16,7 +16,7 @@ from app.core.models import utcnow
 from app.core.references import next_reference
 from app.core.urls import path_for
 from app.extensions import db
-from app.maintenance import policy, work_log
+from app.maintenance import policy, preventive, work_log
 from app.maintenance.models import (
     ENDED,
     HOLD_REASONS,
@@ -218,11 +218,15 @@ def move(work_order: WorkOrder, to: str, *, by, reason: str = "", hold_reason: s
     elif to == "closed":
         work_order.closed_at, work_order.verified_by_id = now, by.id
     elif to == "in_progress":
+        if before == "done":
+            preventive.check_reopen(work_order)
         work_order.started_at = work_order.started_at or now
         work_order.hold_reason, work_order.hold_note = "", ""
     if to == "cancelled":
         work_log.stop_all_timers(work_order)
     work_order.status = to
+    if work_order.plan_id is not None and to in ("done", "cancelled"):
+        (preventive.completed if to == "done" else preventive.skipped)(work_order)
     if back_in_service or to == "rejected":
         asset_back_in_service(work_order.asset, by=by)
     timeline.add_event(work_order, "status", by=by, from_status=before, to_status=to,

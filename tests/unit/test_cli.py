@@ -1,13 +1,18 @@
-"""flask seed-demo, create-admin, backup."""
+"""flask seed-demo, create-admin, backup, purge, maintenance-generate."""
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.extensions import db
+from app.maintenance import preventive
+from app.maintenance.models import MaintenancePlan, WorkOrder
 from app.sites.models import Location, Site
+from tests.conftest import make_user
+from tests.helpers import make_plan
 
 
 def run(app, *args, **kwargs):
@@ -118,3 +123,18 @@ def test_volume_history_continues_the_references(app, site):
     year, number = newest.split("-")[1:]
     if report.reference.split("-")[1] == year:
         assert int(report.reference.split("-")[2]) == int(number) + 1
+
+
+def test_maintenance_generate_opens_due_work_once(app, site):
+    boss = make_user(app, username="sue", roles=("supervisor",), sites=[site])
+    plan_id = make_plan(app, site, boss)["plan_id"]
+    with app.app_context():  # fallen due since: the daily run opens it
+        plan = db.session.get(MaintenancePlan, plan_id)
+        plan.starts_on = preventive.site_today(plan.site) - timedelta(days=1)
+        preventive.refresh(plan)
+        db.session.commit()
+    assert "1 preventive work orders opened." in run(app, "maintenance-generate").output
+    assert "0 preventive work orders opened." in run(app, "maintenance-generate").output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(WorkOrder.id)).where(
+            WorkOrder.plan_id == plan_id)) == 1

@@ -37,7 +37,8 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "parent_code", "make", "model", "serial_number", "barcode", "purchase_date",
           "purchase_cost", "warranty_ends_on", "status", "criticality", "unit", "counting",
           "due_on", "asset_down", "photos", "skill", "assignees", "hold_reason", "work_done",
-          "back_in_service")
+          "back_in_service", "tasks", "estimated_hours", "every", "every_unit", "fixed",
+          "lead_days", "meter", "meter_every", "meter_above", "meter_below", "lead_units")
 # The builder's forms: one per question and section, each with its own prefix; an inspection's
 # fields are named after their question.
 QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",
@@ -66,6 +67,8 @@ NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location
                    "inspections.reopen",  # the matrix inspection is not completed: no form
                    "rounds.start", "rounds.schedule_pause", "rounds.schedule_resume",  # buttons
                    "maintenance.asset_file",
+                   "maintenance.plan_pause", "maintenance.plan_resume",  # buttons
+                   "maintenance.plan_copy",
                    "maintenance.work_order_move"}  # no move named: its fields are the move's
 
 
@@ -95,7 +98,8 @@ def test_every_page_survives_bad_query_strings(app, client, login_as, world, kin
     own_records(app, world, login_as("admin"))
     value = NASTY[kind]
     params = dict.fromkeys(("q", "page", "site", "area", "role", "status", "archived", "entity",
-                            "action", "actor", "since", "until", "next"), value)
+                            "action", "actor", "since", "until", "next", "week", "state"),
+                           value)
     for rule, method in routes(app):
         if method != "GET":
             continue

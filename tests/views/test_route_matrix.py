@@ -11,6 +11,7 @@ from tests.helpers import (
     make_checklist,
     make_incident,
     make_inspection,
+    make_plan,
     make_request,
     make_schedule,
     make_work_order,
@@ -114,6 +115,11 @@ POST_WITH_EMPTY_FORM = {
     "maintenance.sign_off_rules": 303,  # no type ticked: none signs off
     "maintenance.asset_import": 422,  # no file
     "maintenance.fault_from_incident": 303,  # no asset chosen: said on the incident's page
+    "maintenance.plan_new": 422,
+    "maintenance.plan_edit": 422,
+    "maintenance.plan_pause": 303,
+    "maintenance.plan_resume": 303,  # "not paused" is said in a message
+    "maintenance.plan_copy": 303,  # no other asset of its category: "copied to 0"
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
@@ -167,6 +173,8 @@ def world(app, site):
         **_other_inspection_and_schedule(app, other, other_reporter),
         **{f"other_{name}": value for name, value in make_work_order(
             app, other, other_reporter).items()},
+        **{f"other_{name}": value for name, value in make_plan(
+            app, other, other_reporter).items()},
         "kind": "category",
     }
 
@@ -202,6 +210,7 @@ def own_records(app, world, user) -> None:
     world.update(make_schedule(app, world["site"], _builder(app, world),
                                published["template_id"]))
     world.update(make_work_order(app, world["site"], user))
+    world.update(make_plan(app, world["site"], _builder(app, world)))
 
 
 def _builder(app, world):
@@ -293,7 +302,7 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
     for rule, method in routes(app):
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
                 "version_id", "section_id", "question_id", "inspection_id",
-                "schedule_id", "asset_uuid", "meter_id", "work_order_id"} & set(
+                "schedule_id", "asset_uuid", "meter_id", "work_order_id", "plan_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue
