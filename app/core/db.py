@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import DateTime, String, event, literal_column, type_coerce
+from sqlalchemy import DateTime, String, event, func, literal_column, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -191,6 +191,13 @@ def for_change(statement):
     if has_request_context() and request.method not in READ_METHODS:
         return statement.with_for_update(of=statement.column_descriptions[0]["entity"])
     return statement
+
+
+def hours_between(start, end):
+    """The hours from one timestamp column to another, in SQL (each database its own way)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 3600
+    return (func.julianday(end) - func.julianday(start)) * 24
 
 
 def column_rows(statement):

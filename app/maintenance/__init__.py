@@ -15,6 +15,7 @@ label_entity("worktyperule", _l("sign-off settings"))
 label_entity("maintenanceplan", _l("maintenance plan"))
 
 from app.maintenance import (  # noqa: E402,F401
+    figure_views,
     panels,
     plan_views,
     policy,

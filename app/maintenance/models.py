@@ -177,6 +177,7 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
     hold_note: Mapped[str] = mapped_column(String(300), default="")
     started_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
+    done_on: Mapped[date | None]  # the day it was done, at the site (PM done on time?)
     closed_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
                                                                   ondelete="SET NULL"))

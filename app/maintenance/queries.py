@@ -231,13 +231,21 @@ def work_of_asset(user, asset: Asset, *, ended: bool, limit: int = 20):
 AGES = ((7, "week"), (30, "month"), (90, "quarter"))  # days: the backlog's age bands
 
 
-def backlog_by_age(user, now: datetime, site_id: int | None = None) -> dict[str, int]:
-    """Unfinished work (requests included) by how long ago it was reported."""
+def backlog_by_age(user, now: datetime, site_id: int | None = None, *,
+                   asset_id: int | None = None,
+                   category_id: int | None = None) -> dict[str, int]:
+    """Unfinished work (requests included) by how long ago it was reported: of the user's
+    sites, one site, one asset, or the assets of a category at the site."""
     age = case(*((WorkOrder.created_at >= now - timedelta(days=days), band)
                  for days, band in AGES), else_="older")
     statement = select(age, func.count(WorkOrder.id)).where(unfinished()).group_by(age)
     if site_id:
         statement = statement.where(WorkOrder.site_id == site_id)
+    if asset_id:
+        statement = statement.where(WorkOrder.asset_id == asset_id)
+    elif category_id:
+        statement = statement.where(WorkOrder.asset_id.in_(select(Asset.id).where(
+            Asset.site_id == site_id, Asset.category_id == category_id)))
     counts = dict(db.session.execute(scope(statement, user, WorkOrder.site_id)).all())
     return {band: counts.get(band, 0) for band in (*(b for _d, b in AGES), "older")}
 
@@ -335,3 +343,11 @@ def work_of_plan(plan: MaintenancePlan, limit: int = 10):
     return (select(WorkOrder).options(joinedload(WorkOrder.asset), joinedload(WorkOrder.site))
             .where(WorkOrder.plan_id == plan.id)
             .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit))
+
+
+def asset_of_site(user, asset_id: int | None, site_id: int) -> Asset | None:
+    """The asset by id if it is at the site (and one of the user's): a figures filter."""
+    if not asset_id:
+        return None
+    return db.session.scalar(scope(select(Asset).where(
+        Asset.id == asset_id, Asset.site_id == site_id), user, Asset.site_id))

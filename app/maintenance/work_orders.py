@@ -214,6 +214,7 @@ def move(work_order: WorkOrder, to: str, *, by, reason: str = "", hold_reason: s
             raise DomainError(_l("Say what was done."), field="work_done")
         _set_codes(work_order, codes or {})
         work_order.work_done, work_order.done_at = work_done, now
+        work_order.done_on = preventive.site_today(work_order.site, now)
         work_log.stop_all_timers(work_order)
     elif to == "closed":
         work_order.closed_at, work_order.verified_by_id = now, by.id

@@ -42,6 +42,7 @@ def test_an_asset_is_added_and_its_meter_read_from_its_label(page: Page, app, wo
     page.get_by_label("Unit").fill("h")
     page.get_by_role("button", name="Add meter").click()
     expect(page.get_by_text("Meter Run hours added.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Trends")).to_be_visible()  # its figures, loaded
 
     with app.app_context():
         public_id = db.session.scalar(select(Asset.public_id).filter_by(code="BLR-01"))

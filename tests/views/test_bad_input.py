@@ -98,7 +98,8 @@ def test_every_page_survives_bad_query_strings(app, client, login_as, world, kin
     own_records(app, world, login_as("admin"))
     value = NASTY[kind]
     params = dict.fromkeys(("q", "page", "site", "area", "role", "status", "archived", "entity",
-                            "action", "actor", "since", "until", "next", "week", "state"),
+                            "action", "actor", "since", "until", "next", "week", "state",
+                            "period", "category", "asset"),
                            value)
     for rule, method in routes(app):
         if method != "GET":

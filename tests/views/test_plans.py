@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.maintenance import preventive
-from app.maintenance.models import MaintenancePlan, WorkOrder
+from app.maintenance.models import Asset, MaintenancePlan, WorkOrder
 from tests.conftest import csrf_from, make_user, sign_in
 from tests.helpers import hidden_fields, make_asset, make_plan
 
@@ -187,3 +187,28 @@ def test_a_managers_home_counts_overdue_preventive_work(app, client, site, peopl
     _as(app, client, people["sue"])
     home = client.get("/")
     assert "of them preventive" in home.text and "PM calendar" in home.text
+
+
+def test_the_maintenance_overview_of_a_site_a_category_and_an_asset(app, client, site, people):
+    records = make_asset(app, site, people["sue"])
+    with app.app_context():
+        asset_id = db.session.scalar(select(Asset.id).filter_by(
+            public_id=records["asset_uuid"]))
+    _as(app, client, people["sue"])
+    page = client.get("/maintenance/overview")
+    assert page.status_code == 200
+    assert "Availability" in page.text and "MTTR" in page.text and "PM done on time" in page.text
+    assert "No downtime in this period." in page.text
+    for period in ("4w", "12w", "12m", "nonsense"):
+        assert client.get(f"/maintenance/overview?period={period}&category="
+                          f"{records['code_id']}").status_code == 200
+    fragment = client.get(f"/maintenance/overview?site={site.id}&asset={asset_id}", headers={
+        "HX-Request": "true", "HX-Target": "overview_figures"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "PUMP-TST" in fragment.text and len(fragment.data) < 8000
+    asset_page = client.get(f"/maintenance/assets/{records['asset_uuid']}")
+    assert 'hx-get="/maintenance/overview?site=' in asset_page.text
+    _as(app, client, people["tom"])
+    assert client.get("/maintenance/overview").status_code == 403
+    assert 'id="overview_figures"' not in client.get(
+        f"/maintenance/assets/{records['asset_uuid']}").text
