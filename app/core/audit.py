@@ -2,6 +2,7 @@
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert
 
 from app.core.models import AuditEvent, entity_name
 from app.extensions import db
@@ -34,6 +35,16 @@ def record(actor, action: str, entity, *, summary: str = "", site_id: int | None
     )
     db.session.add(event)
     return event
+
+
+def record_in_bulk(action: str, entity_type: str, rows: list[dict]) -> None:
+    """Events of many records at once, done by the system (no actor): each row names its
+    `entity_id`, `site_id` and `summary`. One statement."""
+    if rows:
+        db.session.execute(insert(AuditEvent), [
+            {"actor_id": None, "action": action, "entity_type": entity_type, **row,
+             "summary": row.get("summary", "")[:200]}
+            for row in rows])
 
 
 def changes(before: dict, after: dict) -> tuple[dict, dict]:

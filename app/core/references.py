@@ -19,6 +19,19 @@ def next_reference(prefix: str) -> str:
     return f"{prefix}-{year}-{counter.value:06d}"
 
 
+def next_references(prefix: str, count: int) -> list[str]:
+    """`count` references in a row, the counter locked and moved once (work generated in
+    bulk: one counter update, not one per record)."""
+    if count <= 0:
+        return []
+    year = utcnow().year
+    counter = _locked_counter(prefix, year)
+    first = counter.value + 1
+    counter.value += count
+    db.session.flush()
+    return [f"{prefix}-{year}-{number:06d}" for number in range(first, first + count)]
+
+
 def _locked_counter(prefix: str, year: int) -> Counter:
     statement = select(Counter).where(Counter.name == prefix, Counter.year == year)
     counter = db.session.scalar(statement.with_for_update())

@@ -7,7 +7,7 @@ lambda event, labels: _("paused the SLA clock"))`); the timeline template knows 
 from collections.abc import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.core.models import TimelineEvent, entity_name
 from app.extensions import db
@@ -22,6 +22,14 @@ def add_event(entity, kind: str, *, by=None, text: str = "", from_status: str | 
                           from_status=from_status, to_status=to_status, data=data)
     db.session.add(event)
     return event
+
+
+def add_events_in_bulk(entity_type: str, rows: list[dict]) -> None:
+    """Events of many records at once, written by the system (no actor): each row names its
+    `entity_id` and the event's fields (`kind`, `to_status`, `data`...). One statement."""
+    if rows:
+        db.session.execute(insert(TimelineEvent), [
+            {"entity_type": entity_type, "actor_id": None, "text": "", **row} for row in rows])
 
 
 # kind -> sentence(event, status_labels) -> str, or None to fall back to the kind's name.

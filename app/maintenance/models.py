@@ -80,6 +80,7 @@ class Asset(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
         Index("ix_asset_site_code", "site_id", "code", "id"),
         Index("ix_asset_location", "location_id"),
         Index("ix_asset_parent", "parent_id"),
+        Index("ix_asset_site_status", "site_id", "status"),  # the figures count a site's assets
     )
 
     @property
@@ -144,6 +145,10 @@ ENDED = ("closed", "cancelled", "rejected")  # nothing more to do: done waits to
 # statistics hold no histogram: a plain index on the status looks like a quarter of the table
 # per status, and the planner scanned 100,000 rows for the 5,000 still open.
 UNFINISHED_SQL = "status IN ('requested', 'open', 'in_progress', 'on_hold')"
+# Work that a failure made (MTBF, MTTR), and work planned ahead: as the partial indexes
+# ix_work_order_failures and ix_work_order_planned name them (queries repeat them literally)
+FAILURES_SQL = "kind IN ('corrective', 'emergency')"
+PLANNED_SQL = "kind IN ('preventive', 'follow_up')"
 HOLD_REASONS = ("parts", "access", "other")
 HOLD_REASON_LABELS = {"parts": _l("Waiting for parts"), "access": _l("Waiting for access"),
                       "other": _l("Other")}
@@ -215,12 +220,27 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
         Index("ix_work_order_status_created", "status", "created_at", "id"),
         Index("ix_work_order_status_due", "status", "due_on"),  # overdue
         Index("ix_work_order_unfinished", "site_id", "status", "due_on", "created_at",
+              "plan_id",  # the home page counts the overdue preventive work from it alone
               sqlite_where=text(UNFINISHED_SQL), postgresql_where=text(UNFINISHED_SQL)),
         # never two unfinished work orders of one plan, even from two workers at once
         Index("ux_work_order_plan_unfinished", "plan_id", unique=True,
               sqlite_where=text(f"plan_id IS NOT NULL AND {UNFINISHED_SQL}"),
               postgresql_where=text(f"plan_id IS NOT NULL AND {UNFINISHED_SQL}")),
         Index("ix_work_order_plan_due", "plan_id", "plan_due_on"),
+        # The figures: repairs by when they were done, preventive work by its due date,
+        # failures and planned work by when they were reported; each partial (the list, whose
+        # filters never imply their WHERE, cannot take them: a (site, ...) index it could
+        # take, it took, and sorted a site's rows) and covering (no row read for a figure).
+        Index("ix_work_order_repairs", "site_id", "done_at", "created_at",
+              sqlite_where=text(f"done_at IS NOT NULL AND {FAILURES_SQL}"),
+              postgresql_where=text(f"done_at IS NOT NULL AND {FAILURES_SQL}")),
+        Index("ix_work_order_preventive_due", "site_id", "due_on", "done_on", "status",
+              sqlite_where=text("plan_id IS NOT NULL"),
+              postgresql_where=text("plan_id IS NOT NULL")),
+        Index("ix_work_order_failures", "site_id", "created_at", "status",
+              sqlite_where=text(FAILURES_SQL), postgresql_where=text(FAILURES_SQL)),
+        Index("ix_work_order_planned", "site_id", "created_at", "status",
+              sqlite_where=text(PLANNED_SQL), postgresql_where=text(PLANNED_SQL)),
     )
 
     @property
@@ -305,7 +325,10 @@ class LabourEntry(db.Model):
 
     user = relationship("User")
 
-    __table_args__ = (Index("ix_labour_entry_user_running", "user_id", "ended_at"),)
+    __table_args__ = (Index("ix_labour_entry_user_running", "user_id", "ended_at"),
+                      # the figures' periods: the hours, and the work they were logged on
+                      Index("ix_labour_entry_started", "started_at", "work_order_id",
+                            "minutes"))
 
     @property
     def running(self) -> bool:
@@ -316,6 +339,8 @@ class LabourEntry(db.Model):
 
 CALENDAR_UNITS = ("day", "week", "month")
 CALENDAR_UNIT_LABELS = {"day": _l("days"), "week": _l("weeks"), "month": _l("months")}
+EVERY_ONE_LABELS = {"day": _l("Every day"), "week": _l("Every week"),
+                    "month": _l("Every month")}
 SKIPPED_STANDS_OUT = 2  # work orders of a plan cancelled in a row before the plan stands out
 
 
@@ -363,6 +388,9 @@ class MaintenancePlan(TimestampMixin, CreatedByMixin, db.Model):
     next_due_on: Mapped[date | None]
     opens_on: Mapped[date | None]
     due_reading: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    # its work order while it is unfinished (no foreign key: work_order names the plan; the
+    # unique index there is the guarantee, this the index generation reads through)
+    open_work_order_id: Mapped[int | None]
 
     site = relationship("Site")
     asset = relationship("Asset")
@@ -373,7 +401,8 @@ class MaintenancePlan(TimestampMixin, CreatedByMixin, db.Model):
         Index("ix_maintenance_plan_asset", "asset_id"),
         Index("ix_maintenance_plan_meter", "meter_id"),
         Index("ix_maintenance_plan_site_due", "site_id", "next_due_on"),
-        Index("ix_maintenance_plan_opens", "opens_on"),  # what the calendar opens
+        # what the calendar opens: plans without unfinished work, by the day theirs opens
+        Index("ix_maintenance_plan_to_open", "open_work_order_id", "opens_on"),
     )
 
     @property

@@ -19,16 +19,17 @@ from app.core.render import form_page, render_page
 from app.extensions import db
 from app.maintenance import bp, pm_calendar, policy, preventive, queries, services
 from app.maintenance.forms import MaintenancePlanForm, PlanActionForm
-from app.maintenance.models import CALENDAR_UNIT_LABELS
-from app.maintenance.work_order_views import WORK_LABELS, my_site_ids
+from app.maintenance.models import CALENDAR_UNIT_LABELS, EVERY_ONE_LABELS
+from app.maintenance.work_order_views import WORK_LABELS, my_sites
 from app.sites import queries as site_queries
 
-PLAN_LABELS = {"unit_labels": CALENDAR_UNIT_LABELS, "number_text": services.number_text,
+PLAN_LABELS = {"unit_labels": CALENDAR_UNIT_LABELS, "every_one_labels": EVERY_ONE_LABELS,
+               "number_text": services.number_text,
                **WORK_LABELS}
 
 
 def _generate_for_my_sites() -> None:
-    preventive.generate_on_read(my_site_ids())
+    preventive.generate_on_read(my_sites())
 
 
 @bp.route("/plans/")
@@ -61,8 +62,8 @@ def plan_new(asset_uuid):
 @requires("plans.view")
 def plan(plan_id: int):
     found = queries.get_plan(current_user, plan_id)
-    preventive.generate_on_read([found.site_id])
-    found = queries.get_plan(current_user, plan_id)  # as generation left it
+    if preventive.generate_on_read([found.site]):
+        found = queries.get_plan(current_user, plan_id)  # as generation left it
     return render_page("maintenance/pm_plan.html", plan=found, asset=found.asset,
                        work=db.session.scalars(queries.work_of_plan(found)).all(),
                        may_manage=policy.may_manage_plans(current_user, found.asset),
@@ -134,12 +135,11 @@ def pm_calendar_page():
     sites, site = site_queries.chosen_site(current_user, int_arg("site"))
     if site is None:
         abort(404)
-    preventive.generate_on_read([site.id])
-    calendar = pm_calendar.site_calendar(site)
-    week = min(max(int_arg("week") or 0, 0), len(calendar.weeks) - 1)
+    preventive.generate_on_read([site])
+    week = min(max(int_arg("week") or 0, 0), pm_calendar.WEEKS - 1)
+    calendar = pm_calendar.site_calendar(site, shown=week)
     hours = [round(w.minutes / 60, 1) for w in calendar.weeks]
-    chart = bar(_("Estimated hours per week"), [_week_label(w) for w in calendar.weeks],
-                [h if calendar.weeks[n].items else None for n, h in enumerate(hours)],
+    chart = bar(_("Estimated hours per week"), [_week_label(w) for w in calendar.weeks], hours,
                 unit=_("h"))
     return render_page("maintenance/pm_calendar.html", "pm_week", site=site, sites=sites,
                        calendar=calendar, chosen=calendar.weeks[week], week=week,

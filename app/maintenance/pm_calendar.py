@@ -7,7 +7,7 @@ resets aside) says when it reaches the next due reading. A meter with no rate ye
 date: the plan shows under "waiting for the meter"."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -17,16 +17,17 @@ from app.core.db import column_rows
 from app.core.models import utcnow
 from app.maintenance import preventive, triggers
 from app.maintenance.models import (
-    UNFINISHED,
     Asset,
     MaintenancePlan,
     Meter,
     MeterReading,
     WorkOrder,
 )
+from app.maintenance.queries import unfinished
 
 WEEKS = 8
 RATE_WINDOW = timedelta(days=90)
+LISTED = 100  # items listed of a week (or overdue): a site of thousands of plans counts them
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,26 @@ class Due:
 
 @dataclass
 class Week:
+    """A week of the calendar: how much work falls in it; its items only for the week shown
+    (a site's thousands of plans are counted, not listed, for the others)."""
+
     starts_on: date
-    items: list[Due]
+    count: int = 0
+    minutes: int = 0
+    items: list[Due] = field(default_factory=list)  # the first LISTED, by day
 
     @property
-    def minutes(self) -> int:
-        return sum(item.minutes or 0 for item in self.items)
+    def unlisted(self) -> int:
+        return self.count - len(self.items)
 
 
 @dataclass
 class Calendar:
     today: date
     weeks: list[Week]
-    overdue: list[Due]
-    waiting: list[Due]  # meter plans whose meter has no rate yet
+    overdue: list[Due]  # the first LISTED, oldest first
+    overdue_count: int
+    waiting: list[Due]  # meter plans whose meter has no rate yet (the first LISTED)
 
 
 def _plans(site_id: int):
@@ -76,8 +83,7 @@ def _plans(site_id: int):
 
 def _open_work(site_id: int):
     return select(WorkOrder.plan_id, WorkOrder.id, WorkOrder.reference, WorkOrder.due_on).where(
-        WorkOrder.site_id == site_id, WorkOrder.plan_id.is_not(None),
-        WorkOrder.status.in_(UNFINISHED))
+        WorkOrder.site_id == site_id, unfinished(), WorkOrder.plan_id.is_not(None))
 
 
 def meter_rates(meter_ids: list[int], now: datetime) -> dict[int, float]:
@@ -101,46 +107,137 @@ def _moment(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def site_calendar(site, *, now: datetime | None = None, weeks: int = WEEKS) -> Calendar:
+def site_calendar(site, *, now: datetime | None = None, weeks: int = WEEKS,
+                  shown: int = 0) -> Calendar:
+    """The calendar of the next `weeks` weeks from this one; the items of week `shown`. Each
+    due date is a day number from the first Monday (a site has thousands of plans: integers,
+    not dates and records, until the week shown)."""
     now = now or utcnow()
     today = preventive.site_today(site, now)
     first_day = today - timedelta(days=today.weekday())  # weeks start on Monday
-    until = first_day + timedelta(weeks=weeks) - timedelta(days=1)
+    window = Window(first_day, (today - first_day).days, weeks * 7)
     open_work = {row.plan_id: row for row in column_rows(_open_work(site.id))}
     plans = column_rows(_plans(site.id)).all()
     rates = meter_rates(sorted({p.meter_id for p in plans if p.meter_id}), now)
-    by_week: dict[date, list[Due]] = defaultdict(list)
-    overdue, waiting = [], []
+    week_list = [Week(first_day + timedelta(weeks=n)) for n in range(weeks)]
+    counts, minutes = [0] * weeks, [0] * weeks
+    overdue, waiting, shown_items = [], [], []  # (offset, plan, work) of the week shown
+    # Plans whose triggers read alike fall due on the same days: their days are worked out
+    # once per kind (a site's thousands of weekly and monthly plans are a few hundred kinds)
+    alike: dict[tuple, list] = defaultdict(list)
     for plan in plans:
-        base = dict(plan_id=plan.id, title=plan.title, asset_code=plan.code,
-                    asset_name=plan.name, minutes=plan.estimated_minutes)
         work = open_work.get(plan.id)
-        if work is not None:
-            item = Due(day=work.due_on or today, work_order_id=work.id,
-                       reference=work.reference, **base)
-            (overdue if work.due_on and work.due_on < today else
-             by_week[_week_of(item.day, first_day)]).append(item)
-        for day in _projected(plan, rates, today, until, after_open=work is not None):
-            by_week[_week_of(day, first_day)].append(Due(day=day, **base))
+        if work is not None and work.due_on and work.due_on < today:
+            overdue.append(_due(plan, work.due_on, work))
+        elif work is not None:
+            offset = ((work.due_on or today) - first_day).days
+            counts[offset // 7] += 1
+            minutes[offset // 7] += plan.estimated_minutes or 0
+            if offset // 7 == shown:
+                shown_items.append((offset, plan, work))
+        if plan.meter_id is not None and plan.meter_id in rates:
+            alike[("meter", plan.id)].append(plan)  # its own meter's rate: its own days
+        else:
+            alike[(plan.every, plan.every_unit, plan.fixed, plan.next_due_on,
+                   plan.starts_on.day if plan.starts_on else None, work is not None)
+                  ].append(plan)
         if plan.every is None and plan.meter_id and plan.meter_id not in rates and not work:
-            waiting.append(Due(day=today, **base))
-    week_list = [Week(first_day + timedelta(weeks=n),
-                      sorted(by_week.get(first_day + timedelta(weeks=n), []),
-                             key=lambda d: (d.day, d.asset_code))) for n in range(weeks)]
-    return Calendar(today, week_list, sorted(overdue, key=lambda d: (d.day, d.asset_code)),
-                    waiting)
+            waiting.append(_due(plan, today))
+    for group in alike.values():
+        first = group[0]
+        offsets = list(_offsets(first, rates.get(first.meter_id), window,
+                                open_work.get(first.id) is not None))
+        if not offsets:
+            continue
+        spent = sum(plan.estimated_minutes or 0 for plan in group)
+        for offset in offsets:
+            counts[offset // 7] += len(group)
+            minutes[offset // 7] += spent
+            if offset // 7 == shown:
+                shown_items.extend((offset, plan, None) for plan in group)
+    first_listed = sorted(shown_items, key=lambda item: (item[0], item[1].code,
+                                                         item[1].title))[:LISTED]
+    week_list[shown].items = [_due(plan, first_day + timedelta(days=offset), work)
+                              for offset, plan, work in first_listed]
+    for week, count, spent in zip(week_list, counts, minutes, strict=True):
+        week.count, week.minutes = count, spent
+    return Calendar(today, week_list, sorted(overdue, key=_in_order)[:LISTED], len(overdue),
+                    waiting[:LISTED])
+
+
+@dataclass(frozen=True)
+class Window:
+    """The calendar's days as numbers: day 0 is the first Monday, `today` today's number,
+    `end` the first day after the last week."""
+
+    first_day: date
+    today: int
+    end: int
+
+
+def _offsets(plan, rate: float | None, window: Window, after_open: bool):
+    """The day numbers the plan falls due on in the window (a date past: today); with work
+    open already, those after it. Days and weeks step by integers, months by `add_months`;
+    a plan with a meter that has a rate goes through the projection of both triggers."""
+    if plan.meter_id is not None and rate:
+        until = window.first_day + timedelta(days=window.end - 1)
+        today = window.first_day + timedelta(days=window.today)
+        for day in _projected(plan, rate, today, until, after_open=after_open):
+            yield (day - window.first_day).days
+        return
+    if not plan.every or plan.next_due_on is None:
+        return
+    if plan.every_unit in ("day", "week"):
+        period = plan.every * (7 if plan.every_unit == "week" else 1)
+        offset = (plan.next_due_on - window.first_day).days + (period if after_open else 0)
+        if offset < window.today:  # overdue: fixed, the grid's next; floating, from today
+            offset = offset + -(-(window.today - offset) // period) * period if plan.fixed \
+                else window.today
+        while offset < window.end:
+            yield offset
+            offset += period
+        return
+    yield from _month_offsets(plan, window, after_open)
+
+
+def _month_offsets(plan, window: Window, after_open: bool):
+    """Monthly plans: fixed, the grid from the first due date (its k-th date is k intervals
+    from it, never chained); floating, each N months after the one before."""
+    due, first = plan.next_due_on, True
+    grid = ((due.year - plan.starts_on.year) * 12 + due.month - plan.starts_on.month) \
+        // plan.every if plan.fixed else 0
+    while (offset := (due - window.first_day).days) < window.end:
+        if not (first and after_open):  # the open work order serves the first
+            yield max(offset, window.today)
+        first = False
+        if plan.fixed:
+            grid += 1
+            due = triggers.add_months(plan.starts_on, plan.every * grid)
+        else:
+            due = triggers.add_months(due, plan.every)
+
+
+def _in_order(item: Due) -> tuple:
+    return item.day, item.asset_code, item.title
+
+
+def _due(plan, day: date, work=None) -> Due:
+    return Due(day=day, plan_id=plan.id, title=plan.title, asset_code=plan.code,
+               asset_name=plan.name, minutes=plan.estimated_minutes,
+               work_order_id=work.id if work else None, reference=work.reference if work
+               else "")
 
 
 def _week_of(day: date, first_day: date) -> date:
     return first_day + timedelta(weeks=max((day - first_day).days // 7, 0))
 
 
-def _projected(plan, rates: dict[int, float], today: date, until: date, *,
+def _projected(plan, rate: float, today: date, until: date, *,
                after_open: bool) -> list[date]:
-    """The plan's due dates from today to `until`; with work open already, those after it."""
+    """A meter plan's due dates from today to `until` (with its calendar, whichever first);
+    with work open already, those after it."""
     calendar = (triggers.Calendar(plan.every, plan.every_unit, plan.fixed, plan.starts_on)
                 if plan.every else None)
-    rate = rates.get(plan.meter_id)
     meter_due = meter_period = None
     if rate and plan.due_reading is not None and plan.last_value is not None:
         remaining = float(Decimal(plan.due_reading) - Decimal(plan.last_value))

@@ -4,30 +4,34 @@ Plain functions: no request, no flash, no commit (but `generate_on_read`, below)
 
 Generation is idempotent: a plan has at most one unfinished work order, which a partial unique
 index (`ux_work_order_plan_unfinished`) guarantees even when two workers generate at once: the
-second insert fails inside its savepoint and is skipped. Running it twice creates nothing the
-second time, because a generated work order either is still unfinished (the plan is skipped)
-or was done or skipped, and that moved the plan's baselines on."""
+second worker's row for a plan is left out (INSERT ... ON CONFLICT DO NOTHING). Running it
+twice creates nothing the second time, because a generated work order either is still
+unfinished (the plan is left alone) or was done or skipped, and that moved the plan's
+baselines on. Work is opened in batches: a day at 20,000 plans is a few statements per 500."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, exists, false, insert, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.core import audit, timeline
-from app.core.db import writing_now
+from app.core.db import unindexed, writing_now
 from app.core.domain import DomainError
 from app.core.i18n import utc_to_local
 from app.core.models import utcnow
-from app.core.references import next_reference
+from app.core.references import next_references
 from app.extensions import db
 from app.maintenance import triggers
 from app.maintenance.models import (
     CALENDAR_UNITS,
     PRIORITIES,
     UNFINISHED,
+    UNFINISHED_SQL,
     WORK_TYPES,
     Asset,
     MaintenanceCode,
@@ -36,6 +40,7 @@ from app.maintenance.models import (
     WorkOrder,
     WorkTask,
 )
+from app.sites.models import Site
 
 MAX_EVERY = 1000  # days, weeks or months: beyond that it is a typing mistake
 MAX_LEAD_DAYS = 365
@@ -248,52 +253,71 @@ def _check_meter(plan: MaintenancePlan, values: PlanFields) -> Meter | None:
 
 # --- generation ----------------------------------------------------------------------------------
 
-def generate_due(*, now: datetime | None = None, site_ids=None, meters: bool = True) -> int:
-    """Open the work orders of every plan that is due (at `site_ids`, or everywhere): by the
+BATCH = 500  # plans opened per statement: a day at 20,000 plans is a few batches
+
+
+def generate_due(*, now: datetime | None = None, sites=None, meters: bool = True) -> int:
+    """Open the work orders of every plan that is due (at `sites`, or everywhere): by the
     calendar (through the index of the day each opens) and, with `meters`, by the meters'
     last readings. Returns how many were opened. Idempotent (see the module's text)."""
     now = now or utcnow()
-    opened = 0
-    for plan in db.session.scalars(_calendar_candidates(now, site_ids)):
-        opened += generate_for(plan, now=now) is not None
+    plans = db.session.scalars(_calendar_candidates(now, sites)).unique().all()
     if meters:
-        for plan in db.session.scalars(_meter_candidates(site_ids)):
-            opened += generate_for(plan, now=now) is not None
-    return opened
+        seen = {plan.id for plan in plans}
+        plans += [plan for plan in db.session.scalars(_meter_candidates(sites)).unique()
+                  if plan.id not in seen]
+    return len(_open_work(plans, now))
 
 
-def generate_on_read(site_ids) -> None:
-    """Generation when a page that shows planned work is read (a GET): a read finds out
-    whether anything is due; only then does a short transaction of its own open the work."""
+def generate_on_read(sites) -> bool:
+    """Generation when a page that shows planned work is read (a GET), for `sites` (None:
+    every site): a read finds out whether anything is due; only then does a short
+    transaction of its own open the work. True when it opened some (records read before
+    are then read again)."""
     now = utcnow()
-    if db.session.scalar(select(exists(_calendar_candidates(now, site_ids)))):
-        with writing_now():
-            generate_due(now=now, site_ids=site_ids, meters=False)
+    if not db.session.scalar(select(exists(_calendar_candidates(now, sites)))):
+        return False
+    with writing_now():
+        return generate_due(now=now, sites=sites, meters=False) > 0
 
 
-def _without_unfinished_work():
-    return ~exists().where(WorkOrder.plan_id == MaintenancePlan.id,
-                           WorkOrder.status.in_(UNFINISHED))
+def generate_for(plan: MaintenancePlan, *, now: datetime | None = None) -> int | None:
+    """The id of the plan's new work order, if it is due and has none unfinished; else None."""
+    opened = _open_work([plan], now or utcnow())
+    return opened[0] if opened else None
 
 
-def _calendar_candidates(now: datetime, site_ids):
-    latest_today = now.date() + timedelta(days=1)  # the most eastern zone's today, at most
-    statement = select(MaintenancePlan).where(
-        MaintenancePlan.opens_on <= latest_today, MaintenancePlan.paused.is_(False),
-        _without_unfinished_work())
-    if site_ids is not None:
-        statement = statement.where(MaintenancePlan.site_id.in_(list(site_ids)))
-    return statement.order_by(MaintenancePlan.opens_on, MaintenancePlan.id)
+def _calendar_candidates(now: datetime, sites):
+    """The plans the calendar opens now, by each site's own today. The index of plans without
+    unfinished work by the day theirs opens (`ix_maintenance_plan_to_open`) finds those up to
+    the latest today of the sites; each site's own date is then checked on those few (sites
+    grouped by the date it is there), so that a plan due tomorrow is not a candidate on
+    every page read until then."""
+    if sites is None:
+        sites = db.session.scalars(select(Site)).all()
+    by_day: dict[date, list[int]] = {}
+    for site in sites:
+        by_day.setdefault(site_today(site, now), []).append(site.id)
+    if not by_day:
+        return select(MaintenancePlan).where(false())
+    site_id = unindexed(MaintenancePlan.site_id)  # not the way in: the index above is
+    return select(MaintenancePlan).options(
+        joinedload(MaintenancePlan.site), joinedload(MaintenancePlan.meter)).where(
+        MaintenancePlan.open_work_order_id.is_(None),
+        MaintenancePlan.opens_on <= max(by_day), MaintenancePlan.paused.is_(False),
+        or_(*(and_(site_id.in_(ids), MaintenancePlan.opens_on <= day)
+              for day, ids in by_day.items()))).order_by(MaintenancePlan.id)
 
 
-def _meter_candidates(site_ids):
+def _meter_candidates(sites):
     value = Meter.last_value
-    statement = select(MaintenancePlan).join(Meter, Meter.id == MaintenancePlan.meter_id).where(
-        MaintenancePlan.paused.is_(False), _without_unfinished_work(),
+    statement = select(MaintenancePlan).join(Meter, Meter.id == MaintenancePlan.meter_id).options(
+        joinedload(MaintenancePlan.site), contains_eager(MaintenancePlan.meter)).where(
+        MaintenancePlan.paused.is_(False), MaintenancePlan.open_work_order_id.is_(None),
         (value >= MaintenancePlan.due_reading - MaintenancePlan.lead_units) |
         (value > MaintenancePlan.meter_above) | (value < MaintenancePlan.meter_below))
-    if site_ids is not None:
-        statement = statement.where(MaintenancePlan.site_id.in_(list(site_ids)))
+    if sites is not None:
+        statement = statement.where(MaintenancePlan.site_id.in_([site.id for site in sites]))
     return statement.order_by(MaintenancePlan.id)
 
 
@@ -317,42 +341,69 @@ def due_now(plan: MaintenancePlan, today: date) -> tuple[str, date | None] | Non
     return reasons[0][0], min(dated) if dated else None
 
 
-def generate_for(plan: MaintenancePlan, *, now: datetime | None = None) -> WorkOrder | None:
-    """The plan's work order, if it is due and has none unfinished; else None."""
-    if plan.paused:
-        return None
-    today = site_today(plan.site, now)
-    due = due_now(plan, today)
-    if due is None or _has_unfinished(plan):
-        return None
-    reason, due_on = due
-    try:
-        with db.session.begin_nested():
-            work_order = _new_work_order(plan, due_on, now or utcnow())
-    except IntegrityError:
-        return None  # another worker opened it a moment ago: the unique index said so
-    timeline.add_event(work_order, "generated", to_status="open", data={"reason": reason})
-    audit.record(None, "create", work_order, summary=f"{work_order.reference} {plan.title}")
-    return work_order
+def _open_work(plans, now: datetime) -> list[int]:
+    """The work orders of those of `plans` that are due now and have none unfinished, in
+    batches of a few statements each (a reference range, the work orders, their tasks, their
+    timeline and audit events). Returns the new work orders' ids."""
+    todays: dict[int, date] = {}
+    due = []
+    for plan in plans:
+        if plan.paused:
+            continue
+        if plan.site_id not in todays:
+            todays[plan.site_id] = site_today(plan.site, now)
+        found = due_now(plan, todays[plan.site_id])
+        if found is not None:
+            due.append((plan, *found))
+    opened: list[int] = []
+    for first in range(0, len(due), BATCH):
+        opened += _open_batch(due[first:first + BATCH], now)
+    return opened
 
 
-def _has_unfinished(plan: MaintenancePlan) -> bool:
-    return db.session.scalar(select(WorkOrder.id).where(
-        WorkOrder.plan_id == plan.id, WorkOrder.status.in_(UNFINISHED)).limit(1)) is not None
-
-
-def _new_work_order(plan: MaintenancePlan, due_on: date | None, now: datetime) -> WorkOrder:
-    work_order = WorkOrder(
-        reference=next_reference("WO"), site_id=plan.site_id, asset_id=plan.asset_id,
-        kind=plan.kind, priority=plan.priority, status="open", description=plan.title,
-        skill_id=plan.skill_id, due_on=due_on, approved_at=now, plan_id=plan.id,
-        plan_due_on=plan.next_due_on, plan_due_reading=plan.due_reading)
-    db.session.add(work_order)
+def _open_batch(due, now: datetime) -> list[int]:
+    busy = set(db.session.scalars(select(WorkOrder.plan_id).where(
+        WorkOrder.plan_id.in_([plan.id for plan, *_ in due]),
+        WorkOrder.status.in_(UNFINISHED))))
+    due = [item for item in due if item[0].id not in busy]
+    if not due:
+        return []
+    references = next_references("WO", len(due))
+    rows = [{"reference": reference, "site_id": plan.site_id, "asset_id": plan.asset_id,
+             "kind": plan.kind, "priority": plan.priority, "status": "open",
+             "description": plan.title, "skill_id": plan.skill_id, "due_on": due_on,
+             "approved_at": now, "plan_id": plan.id, "plan_due_on": plan.next_due_on,
+             "plan_due_reading": plan.due_reading}
+            for reference, (plan, _reason, due_on) in zip(references, due, strict=True)]
     db.session.flush()
-    db.session.add_all(WorkTask(work_order_id=work_order.id, position=number, text=line[:300])
-                       for number, line in enumerate(plan.task_lines))
-    db.session.flush()
-    return work_order
+    made = dict(db.session.connection().execute(_insert_unless_open(), rows).all())
+    by_plan = {plan.id: (plan, reason) for plan, reason, _due in due}
+    for plan_id, work_order_id in made.items():  # one UPDATE of many rows, at the flush
+        by_plan[plan_id][0].open_work_order_id = work_order_id
+    tasks = [{"work_order_id": work_order_id, "position": number, "text": line[:300]}
+             for plan_id, work_order_id in made.items()
+             for number, line in enumerate(by_plan[plan_id][0].task_lines)]
+    if tasks:
+        db.session.execute(insert(WorkTask), tasks)
+    timeline.add_events_in_bulk("workorder", [
+        {"entity_id": work_order_id, "kind": "generated", "to_status": "open",
+         "data": {"reason": by_plan[plan_id][1]}} for plan_id, work_order_id in made.items()])
+    audit.record_in_bulk("create", "workorder", [
+        {"entity_id": work_order_id, "site_id": by_plan[plan_id][0].site_id,
+         "summary": f"{by_plan[plan_id][0].title}"} for plan_id, work_order_id in made.items()])
+    return list(made.values())
+
+
+def _insert_unless_open():
+    """Inserting work orders (Core, many rows in one statement), but for a plan another worker
+    opened work for a moment ago: the partial unique index says so, and that row is left out
+    (ON CONFLICT DO NOTHING), so RETURNING names only the rows made."""
+    dialect = db.engine.dialect.name
+    make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = WorkOrder.__table__
+    where = text(f"plan_id IS NOT NULL AND {UNFINISHED_SQL}")
+    return (make(table).on_conflict_do_nothing(index_elements=["plan_id"], index_where=where)
+            .returning(table.c.plan_id, table.c.id))
 
 
 # --- what the work and the meter do to a plan ----------------------------------------------------
@@ -372,6 +423,7 @@ def completed(work_order: WorkOrder) -> None:
     if plan.meter is not None:
         plan.meter_baseline = plan.meter.last_value or Decimal(0)
     plan.last_done_on, plan.skipped_in_row = done_on, 0
+    plan.open_work_order_id = None
     refresh(plan)
     db.session.flush()  # the done work order no longer counts as unfinished
     generate_for(plan)
@@ -390,12 +442,14 @@ def skipped(work_order: WorkOrder) -> None:
     if plan.meter is not None:
         plan.meter_baseline = plan.meter.last_value or Decimal(0)
     plan.skipped_in_row += 1
+    plan.open_work_order_id = None
     refresh(plan)
 
 
-def check_reopen(work_order: WorkOrder) -> None:
+def reopen(work_order: WorkOrder) -> None:
     """Done work taken up again: refused when its plan has opened newer work meanwhile (two
-    unfinished work orders of one plan would each claim the same service)."""
+    unfinished work orders of one plan would each claim the same service); else it is the
+    plan's unfinished work again."""
     if work_order.plan_id is None:
         return
     newer = db.session.scalar(select(WorkOrder).where(
@@ -403,6 +457,9 @@ def check_reopen(work_order: WorkOrder) -> None:
         WorkOrder.status.in_(UNFINISHED)).limit(1))
     if newer is not None:
         raise DomainError(_l("The plan has opened newer work: continue there."))
+    plan = db.session.get(MaintenancePlan, work_order.plan_id)
+    if plan is not None:
+        plan.open_work_order_id = work_order.id
 
 
 def reading_recorded(meter: Meter, value: Decimal, *, previous: Decimal | None,

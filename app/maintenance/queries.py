@@ -193,7 +193,8 @@ def get_work_order(user, work_order_id: int) -> WorkOrder:
     statement = (select(WorkOrder).where(WorkOrder.id == work_order_id)
                  .options(joinedload(WorkOrder.asset).joinedload(Asset.location),
                           joinedload(WorkOrder.site), joinedload(WorkOrder.reported_by),
-                          joinedload(WorkOrder.assignees)))
+                          joinedload(WorkOrder.assignees),
+                          joinedload(WorkOrder.plan).joinedload(MaintenancePlan.meter)))
     work_order = db.session.scalars(for_change(visible_work(statement, user))).unique().first()
     if work_order is None:
         abort(404)
@@ -325,7 +326,10 @@ def plan_list(user, *, site_id=None, state=""):
         statement = statement.where(MaintenancePlan.paused.is_(True))
     elif state == "skipped":
         statement = statement.where(MaintenancePlan.skipped_in_row >= SKIPPED_STANDS_OUT)
-    return scope(statement, user, MaintenancePlan.site_id)
+    # the user's sites through an expression no index serves: the list walks the plans newest
+    # first keeping theirs (a page after a few dozen rows), rather than gather every plan of
+    # their sites and sort them (9 ms at 5,000)
+    return scope(statement, user, unindexed(MaintenancePlan.site_id))
 
 
 def get_plan(user, plan_id: int) -> MaintenancePlan:

@@ -4,9 +4,10 @@ The calendar: first due on the plan's start date, then every N days, weeks or mo
 - fixed: on the grid from the start date, whatever happens (done late or early, the next is
   the grid's next date after both the date served and the completion);
 - floating: N after the last completion (a skipped one counts from the date it was due).
-Months are added from the start of the count, never chained, by python-dateutil's
-`relativedelta`: monthly from the 31st is due on the 31st, or on the month's last day where
-there is none (30 April, 28 or 29 February).
+Months are added from the start of the count, never chained (`add_months`, which does what
+python-dateutil's `relativedelta(months=n)` does, faster; a test compares them): monthly from
+the 31st is due on the 31st, or on the month's last day where there is none (30 April, 28 or
+29 February).
 
 The meter: every N units from its value at the last completion, and/or as soon as a reading
 goes above or below a value. With both calendar and meter the work is due at whichever comes
@@ -15,13 +16,21 @@ first, and completing it resets both baselines.
 Lead time: the work order appears N days (calendar) or N units (meter) before it is due.
 """
 
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
-
 PROJECTION_LIMIT = 200  # occurrences projected for one plan: a daily plan over 8 weeks is 56
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` so many months later; a day the month has not (the 31st, 29 February) is its
+    last day. What `relativedelta(months=n)` does, in a fraction of its time: the PM calendar
+    adds months for thousands of plans per page."""
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def step(start: date, every: int, unit: str, times: int = 1) -> date:
@@ -30,7 +39,7 @@ def step(start: date, every: int, unit: str, times: int = 1) -> date:
         return start + timedelta(days=every * times)
     if unit == "week":
         return start + timedelta(weeks=every * times)
-    return start + relativedelta(months=every * times)  # the 31st -> the month's last day
+    return add_months(start, every * times)  # the 31st -> the month's last day
 
 
 def grid_after(start: date, every: int, unit: str, after: date) -> date:

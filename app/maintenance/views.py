@@ -38,6 +38,7 @@ from app.maintenance.models import (
     CODE_KINDS,
     CRITICALITIES,
     CRITICALITY_LABELS,
+    EVERY_ONE_LABELS,
     WORK_TYPES,
     MaintenanceCode,
     WorkTypeRule,
@@ -96,7 +97,7 @@ def _asset_page(asset, *, status=200, file_form=None, meter_form=None, reading_f
         plans=db.session.scalars(queries.plans_of_asset(asset)).all()
         if current_user.can("plans.view") else [],
         may_plan=policy.may_manage_plans(current_user, asset),
-        unit_labels=CALENDAR_UNIT_LABELS,
+        unit_labels=CALENDAR_UNIT_LABELS, every_one_labels=EVERY_ONE_LABELS,
         today=utcnow().date(), **WORK_LABELS,
         may_manage=policy.may_manage(current_user, asset),
         may_read=policy.may_read_meters(current_user, asset),
@@ -111,8 +112,8 @@ def asset_url(asset) -> str:
 @requires("assets.view")
 def asset(asset_uuid):
     found = queries.get_asset(current_user, asset_uuid)
-    if current_user.can("plans.view"):  # its plans' work that fell due, first
-        preventive.generate_on_read([found.site_id])
+    # its plans' work that fell due, first (and the asset read again, if any was opened)
+    if current_user.can("plans.view") and preventive.generate_on_read([found.site]):
         found = queries.get_asset(current_user, asset_uuid)
     return _asset_page(found)
 

@@ -125,7 +125,7 @@ def work_order_list():
         "overdue": text_arg("overdue") == "1",
     }
     if policy.sees_all_work(current_user):
-        preventive.generate_on_read(my_site_ids())
+        preventive.generate_on_read(my_sites())
     today = _today()
     page = keyset_page(queries.work_order_list(current_user, today=today, **filters),
                        *queries.WORK_ORDER_ORDER)
@@ -145,7 +145,7 @@ def work_order_list():
 def my_work():
     """Pages by number (the list is in order of urgency, not of a key a cursor could name),
     without counting them all: one row more than a page tells whether there is a next."""
-    preventive.generate_on_read(my_site_ids())  # preventive work that fell due, first
+    preventive.generate_on_read(my_sites())  # preventive work that fell due, first
     number = page_number()
     found = db.session.scalars(queries.my_work(current_user).offset(
         (number - 1) * MY_WORK_PAGE).limit(MY_WORK_PAGE + 1)).all()
@@ -156,8 +156,9 @@ def my_work():
 MY_WORK_PAGE = 25
 
 
-def my_site_ids():
-    return None if current_user.is_admin else current_user.site_ids
+def my_sites():
+    """The sites whose planned work a page generates: the user's (an admin's: all)."""
+    return None if current_user.is_admin else current_user.sites
 
 
 # --- a work order --------------------------------------------------------------------------------

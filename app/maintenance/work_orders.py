@@ -220,7 +220,7 @@ def move(work_order: WorkOrder, to: str, *, by, reason: str = "", hold_reason: s
         work_order.closed_at, work_order.verified_by_id = now, by.id
     elif to == "in_progress":
         if before == "done":
-            preventive.check_reopen(work_order)
+            preventive.reopen(work_order)
         work_order.started_at = work_order.started_at or now
         work_order.hold_reason, work_order.hold_note = "", ""
     if to == "cancelled":

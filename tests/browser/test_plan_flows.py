@@ -72,4 +72,21 @@ def test_a_meter_plan_opens_work_when_the_meter_crosses_it(page: Page, app, worl
     expect(page.get_by_text(re.compile(r"Last done"))).to_be_visible()
     screenshot("plan-moved-on")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+    switch_to(page, "sue", "Sue Visor")  # the supervisor's view: the calendar, the figures
+    page.goto("/maintenance/work-orders/")
+    page.get_by_role("link", name=re.compile("PM calendar")).click()
+    expect(page.get_by_role("heading", name="PM calendar")).to_be_visible()
+    expect(page.get_by_role("heading", name="Load by week")).to_be_visible()
+    expect(page.get_by_role("heading", name="Waiting for the meter")).to_be_visible()  # one
+    # reading in a day is no rate yet
+    screenshot("pm-calendar")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    page.goto("/maintenance/overview")
+    expect(page.get_by_role("heading", name="Maintenance overview")).to_be_visible()
+    expect(page.get_by_role("img", name="Availability")).to_be_visible()
+    page.get_by_label("Period").select_option(label="Last 4 weeks")  # htmx swaps the figures
+    expect(page).to_have_url(re.compile(r"period=4w"))
+    screenshot("overview")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert_clean_console(console)

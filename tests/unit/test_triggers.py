@@ -1,13 +1,18 @@
-"""The arithmetic of preventive maintenance triggers (app.maintenance.triggers), pure."""
+"""The arithmetic of preventive maintenance triggers (app.maintenance.triggers), pure, and the
+PM calendar's day numbers (app.maintenance.pm_calendar) against it."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
+from app.maintenance.pm_calendar import Window, _offsets
 from app.maintenance.triggers import (
     Calendar,
     MeterRule,
+    add_months,
     calendar_baseline_after,
     calendar_baseline_skipped,
     grid_after,
@@ -108,3 +113,32 @@ def test_a_meter_only_plan_projected_at_its_rate():
                             until=date(2027, 2, 10))
     assert dates == [date(2027, 1, 10), date(2027, 1, 24), date(2027, 2, 7)]
     assert projected_dates(None, None, until=date(2027, 2, 10)) == []
+
+
+def test_add_months_is_relativedeltas_month_arithmetic():
+    day = date(2027, 1, 1)
+    for _ in range(800):  # every day of two years and more, 0 to 40 months on
+        for months in (0, 1, 2, 3, 11, 12, 13, 40):
+            assert add_months(day, months) == day + relativedelta(months=months)
+        day += timedelta(days=1)
+
+
+def test_the_pm_calendars_day_numbers_agree_with_the_projection():
+    """pm_calendar steps through days, weeks and months on integers; the projection of
+    triggers says the same dates (a plan done on each due date)."""
+    first_day = date(2027, 1, 4)  # a Monday
+    window = Window(first_day, 2, 56)
+    until = first_day + timedelta(days=55)
+    for every, unit, fixed, starts, due in (
+            (1, "week", True, date(2026, 1, 6), date(2027, 1, 12)),
+            (3, "day", False, date(2026, 1, 6), date(2027, 1, 7)),
+            (1, "month", True, date(2026, 1, 31), date(2027, 1, 31)),
+            (1, "month", False, date(2026, 1, 31), date(2027, 1, 31)),
+            (2, "month", True, date(2026, 3, 31), date(2027, 1, 31))):
+        plan = SimpleNamespace(meter_id=None, every=every, every_unit=unit, fixed=fixed,
+                               starts_on=starts, next_due_on=due)
+        expected = projected_dates(Calendar(every, unit, fixed, starts), due, until=until)
+        assert [first_day + timedelta(days=o) for o in _offsets(plan, None, window, False)] \
+            == expected, (every, unit, fixed)
+        assert [first_day + timedelta(days=o) for o in _offsets(plan, None, window, True)] \
+            == expected[1:], (every, unit, fixed)

@@ -70,7 +70,7 @@ def test_a_plan_is_added_from_the_asset_page_and_its_work_opens_when_due(app, cl
     work_page = client.get(f"/maintenance/work-orders/{work_order.id}")
     assert "Weekly check" in work_page.text and "due by the calendar" in work_page.text
     asset_page = client.get(f"/maintenance/assets/{records['asset_uuid']}")
-    assert "Every 1 weeks" in asset_page.text
+    assert "Every week (fixed)" in asset_page.text
 
 
 def test_a_refused_plan_keeps_what_was_typed(app, client, site, people):
