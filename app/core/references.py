@@ -12,11 +12,7 @@ from app.extensions import db
 
 
 def next_reference(prefix: str) -> str:
-    year = utcnow().year
-    counter = _locked_counter(prefix, year)
-    counter.value += 1
-    db.session.flush()
-    return f"{prefix}-{year}-{counter.value:06d}"
+    return next_references(prefix, 1)[0]
 
 
 def next_references(prefix: str, count: int) -> list[str]:

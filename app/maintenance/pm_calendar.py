@@ -129,8 +129,8 @@ def site_calendar(site, *, now: datetime | None = None, weeks: int = WEEKS,
         work = open_work.get(plan.id)
         if work is not None and work.due_on and work.due_on < today:
             overdue.append(_due(plan, work.due_on, work))
-        elif work is not None:
-            offset = ((work.due_on or today) - first_day).days
+        elif work is not None and (offset := ((work.due_on or today) - first_day).days) \
+                < window.end:  # open early (a long lead), due past the weeks shown: not here
             counts[offset // 7] += 1
             minutes[offset // 7] += plan.estimated_minutes or 0
             if offset // 7 == shown:

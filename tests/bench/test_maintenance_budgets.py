@@ -36,7 +36,7 @@ from tests.bench.test_budgets import measure_page
 
 pytestmark = pytest.mark.bench
 
-SECTION = "Maintenance: 10,000 assets, 100,000 work orders"
+SECTION = "Maintenance: 10,000 assets, 20,000 plans, 100,000 work orders"
 ASSETS, WORK_ORDERS = 10_000, 100_000
 AT_FIRST_SITES = (3_000, 2_000)  # the supervisor's two sites; the rest spread over the others
 BUSY_ASSET_WORK = 300  # the work orders of the asset whose page is measured

@@ -212,3 +212,15 @@ def test_the_maintenance_overview_of_a_site_a_category_and_an_asset(app, client,
     assert client.get("/maintenance/overview").status_code == 403
     assert 'id="overview_figures"' not in client.get(
         f"/maintenance/assets/{records['asset_uuid']}").text
+
+
+def test_work_opened_long_before_it_is_due_is_not_in_the_eight_weeks(app, client, site,
+                                                                   people):
+    today = _today(app, site)
+    records = make_plan(app, site, people["sue"], every=6, every_unit="month",
+                        starts_on=today + timedelta(days=90), lead_days=100)
+    (work_order,) = _work(app, records["plan_id"])  # opens 100 days ahead: now
+    assert work_order.due_on == today + timedelta(days=90)
+    _as(app, client, people["sue"])
+    page = client.get("/maintenance/pm-calendar")
+    assert page.status_code == 200 and "No preventive work due by the calendar" in page.text
