@@ -406,10 +406,6 @@ class MaintenancePlan(TimestampMixin, CreatedByMixin, db.Model):
     )
 
     @property
-    def uses_calendar(self) -> bool:
-        return bool(self.every)
-
-    @property
     def uses_meter(self) -> bool:
         return self.meter_id is not None and any(
             v is not None for v in (self.meter_every, self.meter_above, self.meter_below))

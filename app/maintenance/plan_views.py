@@ -17,25 +17,21 @@ from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
 from app.core.render import form_page, render_page
 from app.extensions import db
-from app.maintenance import bp, pm_calendar, policy, preventive, queries, services
+from app.maintenance import bp, pm_calendar, policy, preventive, queries, services, work_log
 from app.maintenance.forms import MaintenancePlanForm, PlanActionForm
 from app.maintenance.models import CALENDAR_UNIT_LABELS, EVERY_ONE_LABELS
 from app.maintenance.work_order_views import WORK_LABELS, my_sites
 from app.sites import queries as site_queries
 
 PLAN_LABELS = {"unit_labels": CALENDAR_UNIT_LABELS, "every_one_labels": EVERY_ONE_LABELS,
-               "number_text": services.number_text,
+               "number_text": services.number_text, "estimate_text": work_log.estimate_text,
                **WORK_LABELS}
-
-
-def _generate_for_my_sites() -> None:
-    preventive.generate_on_read(my_sites())
 
 
 @bp.route("/plans/")
 @requires("plans.view")
 def plans():
-    _generate_for_my_sites()
+    preventive.generate_on_read(my_sites())
     filters = {"site_id": int_arg("site"),
                "state": text_arg("state") if text_arg("state") in queries.PLAN_STATES else ""}
     page = keyset_page(queries.plan_list(current_user, **filters), *queries.PLAN_ORDER)
@@ -143,7 +139,7 @@ def pm_calendar_page():
                 unit=_("h"))
     return render_page("maintenance/pm_calendar.html", "pm_week", site=site, sites=sites,
                        calendar=calendar, chosen=calendar.weeks[week], week=week,
-                       hours=hours, chart=chart)
+                       hours=hours, chart=chart, estimate_text=work_log.estimate_text)
 
 
 def _week_label(week) -> str:

@@ -177,5 +177,10 @@ def add_photo(work_order: WorkOrder, file_storage, *, stage: str, by):
     return photo
 
 
+def estimate_text(minutes: int) -> str:
+    """An estimated time as planners say it: about 1.5 h."""
+    return _("about %(hours)s h", hours=f"{minutes / 60:g}")
+
+
 def minutes_text(minutes: int) -> str:
     return _("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
