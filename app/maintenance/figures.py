@@ -15,9 +15,11 @@ The formulas (the README repeats them):
 A figure with nothing to count is None ("-"), never 0 or 100 %: no PM due is not 100 %
 compliance, no failure gives no MTBF.
 
-Four queries in all, each an aggregate by week or month of the period (a CASE on the buckets'
-UTC starts) through an index of its own, but downtime, whose spans of the period are merged in
-Python."""
+Four queries in all: the state of the daily rollup with the assets counted; the rollup's past
+days added up by week or month (`maintenance.rollup`: a year of a site is a few thousand rows,
+where its work is tens of thousands); today so far, live, through the partial indexes of the
+work; and the downtime spans of the period, for today's downtime and the assets down longest
+(merged per asset: an asset down for months is a few spans but many days)."""
 
 import uuid
 from bisect import bisect_right
@@ -28,7 +30,6 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
     String,
-    and_,
     case,
     func,
     literal,
@@ -39,18 +40,21 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.core.db import column_rows, hours_between
+from app.core.db import column_rows, hours_between, writing_now
 from app.core.models import utcnow
 from app.core.scoping import scope
 from app.extensions import db
 from app.maintenance import downtime as downtime_math
-from app.maintenance import preventive
+from app.maintenance import rollup
 from app.maintenance.models import (
+    DAY_FACTS,
     FAILURES_SQL,
     PLANNED_SQL,
     Asset,
     Downtime,
     LabourEntry,
+    MaintenanceAssetDay,
+    MaintenanceDay,
     WorkOrder,
 )
 from app.rounds.recurrence import to_utc, zone_of
@@ -180,29 +184,69 @@ def buckets_of(period: str, zone_name: str, now: datetime) -> list[Bucket]:
             for n in range(count)]
 
 
-def _bucket_of(column, buckets: list[Bucket], *, dates: bool = False):
-    """A CASE naming the bucket a row's moment (or date) falls in: its index, or None."""
-    whens = [(and_(column >= (b.starts_on if dates else b.start),
-                   column < (buckets[n + 1].starts_on if dates and n + 1 < len(buckets)
-                             else (b.end.date() + timedelta(days=1) if dates else b.end))),
-              n) for n, b in enumerate(buckets)]
-    return case(*whens, else_=None)
-
-
 def site_figures(user, site, figure_scope: Scope, *, period: str = "12w",
                  now: datetime | None = None) -> Figures:
-    """The figures of the scope over the period: four queries (see the module's text)."""
+    """The figures of the scope over the period: the past days from the daily rollup (counted
+    first if days ended or changed since), today live; four queries (see the module's text)."""
     now = now or utcnow()
     buckets = buckets_of(period, site.timezone, now)
-    start, end = buckets[0].start, buckets[-1].end
-    assets, labour, planned = _totals(user, figure_scope, start, end)
+    today, today_start = rollup.today_of(site, now)
+    built_until, waiting, assets = _state(figure_scope, today_start)
+    if not rollup.is_counted(built_until, waiting, today):
+        with writing_now():
+            rollup.count_days(site, now)
     for bucket in buckets:
         bucket.operating_hours = assets * (bucket.end - bucket.start).total_seconds() / 3600
-    _failures_and_repairs(user, figure_scope, buckets)
-    _preventive(user, figure_scope, buckets, today=preventive.site_today(site, now))
-    top = _downtime(user, figure_scope, buckets)
+    labour, planned = _past_days(user, figure_scope, buckets, today)
+    labour_today, planned_today = _today(user, figure_scope, buckets[-1], today, today_start,
+                                         now)
+    top = _downtime(user, figure_scope, buckets, today_start, now)
     unplanned = sum(bucket.failures for bucket in buckets)
-    return Figures(start, end, assets, buckets, labour, planned, unplanned, top)
+    return Figures(buckets[0].start, buckets[-1].end, assets, buckets, labour + labour_today,
+                   planned + planned_today, unplanned, top)
+
+
+def _state(figure_scope: Scope, today_start: datetime) -> tuple[date | None, bool, int]:
+    """How far the site's days are counted, whether a change waits, and how many assets
+    count (retired aside): one query."""
+    assets = select(func.count(Asset.id)).where(Asset.site_id == figure_scope.site_id,
+                                                Asset.status != "retired")
+    if figure_scope.asset_id:
+        assets = assets.where(Asset.id == figure_scope.asset_id)
+    elif figure_scope.category_id:
+        assets = assets.where(Asset.category_id == figure_scope.category_id)
+    built_until, waiting = rollup.state_columns(figure_scope.site_id, today_start)
+    row = db.session.execute(select(built_until, waiting, assets.scalar_subquery())).one()
+    return row[0], bool(row[1]), row[2] or 0
+
+
+def _past_days(user, figure_scope: Scope, buckets, today: date) -> tuple[float, int]:
+    """The rollup's days before today (an asset's own, or the site's per category), summed
+    per day and put in their buckets. Returns the labour hours and planned work of those
+    days."""
+    table = MaintenanceAssetDay if figure_scope.asset_id else MaintenanceDay
+    sums = (func.sum(getattr(table, name)) for name in DAY_FACTS)
+    statement = select(table.day, *sums).where(
+        table.site_id == figure_scope.site_id, table.day >= buckets[0].starts_on,
+        table.day < today).group_by(table.day)
+    if figure_scope.asset_id:
+        statement = statement.where(table.asset_id == figure_scope.asset_id)
+    elif figure_scope.category_id:
+        statement = statement.where(table.category_id == figure_scope.category_id)
+    starts = [bucket.starts_on for bucket in buckets]
+    labour = planned = 0
+    for day, failures, repairs, repair_hours, pm_due, pm_on_time, planned_work, labour_hours, \
+            downtime_hours in column_rows(scope(statement, user, table.site_id)):
+        bucket = buckets[bisect_right(starts, day) - 1]
+        bucket.failures += failures or 0
+        bucket.repairs += repairs or 0
+        bucket.repair_hours += repair_hours or 0
+        bucket.pm_due += pm_due or 0
+        bucket.pm_on_time += pm_on_time or 0
+        bucket.downtime_hours += downtime_hours or 0
+        labour += labour_hours or 0
+        planned += planned_work or 0
+    return labour, planned
 
 
 def _work(user, figure_scope: Scope, *columns):
@@ -211,100 +255,72 @@ def _work(user, figure_scope: Scope, *columns):
     return scope(figure_scope.assets(statement, WorkOrder.asset_id), user, WorkOrder.site_id)
 
 
-def _totals(user, figure_scope: Scope, start, end) -> tuple[int, float, int]:
-    """How many assets count (retired aside), the hours logged on their work, and the planned
-    work reported: one query of three."""
-    assets = select(func.count(Asset.id)).where(Asset.site_id == figure_scope.site_id,
-                                                Asset.status != "retired")
-    if figure_scope.asset_id:
-        assets = assets.where(Asset.id == figure_scope.asset_id)
-    elif figure_scope.category_id:
-        assets = assets.where(Asset.category_id == figure_scope.category_id)
-    # from the labour of the period (its index holds the hours), to the work it was logged on
-    labour = figure_scope.assets(scope(select(func.coalesce(func.sum(LabourEntry.minutes), 0))
-                                       .select_from(LabourEntry).join(
-        WorkOrder, WorkOrder.id == LabourEntry.work_order_id).where(
-        LabourEntry.started_at >= start, LabourEntry.started_at < end,
-        WorkOrder.site_id == figure_scope.site_id), user, WorkOrder.site_id),
-        WorkOrder.asset_id)
-    planned = _work(user, figure_scope, func.count()).where(
-        text(PLANNED_SQL), WorkOrder.created_at >= start, WorkOrder.created_at < end,
-        WorkOrder.status != "rejected")
-    count, minutes, planned_count = db.session.execute(select(
-        assets.scalar_subquery(), labour.scalar_subquery(), planned.scalar_subquery())).one()
-    return count or 0, (minutes or 0) / 60, planned_count or 0
-
-
-def _failures_and_repairs(user, figure_scope: Scope, buckets) -> None:
-    """Failures reported by bucket (of when), and those repaired by bucket of their repair
-    with the hours they took: one query of two parts, each through its own index
-    (`ix_work_order_failures`, `ix_work_order_repairs`). The kinds are written as the
-    partial index's own WHERE, literally, so that both databases see it applies."""
-    start, end = buckets[0].start, buckets[-1].end
-    reported = _bucket_of(WorkOrder.created_at, buckets)
-    repaired = _bucket_of(WorkOrder.done_at, buckets)
-    statement = union_all(
-        _work(user, figure_scope, literal("reported"), reported.label("bucket"), func.count(),
-              literal(0.0)).where(text(FAILURES_SQL), WorkOrder.created_at >= start,
-                                  WorkOrder.created_at < end, WorkOrder.status != "rejected")
-        .group_by(reported),
-        _work(user, figure_scope, literal("repaired"), repaired.label("bucket"), func.count(),
-              func.sum(hours_between(WorkOrder.created_at, WorkOrder.done_at)))
-        .where(text(f"done_at IS NOT NULL AND {FAILURES_SQL}"), WorkOrder.done_at >= start,
-               WorkOrder.done_at < end)
-        .group_by(repaired))
-    for part, index, count, hours in column_rows(statement):
-        if index is None:
-            continue
-        if part == "reported":
-            buckets[index].failures = count
-        else:
-            buckets[index].repairs, buckets[index].repair_hours = count, float(hours or 0)
-
-
-def _preventive(user, figure_scope: Scope, buckets, *, today: date) -> None:
-    """Generated work by bucket of its due date: due (passed, or done), and done on time."""
-    bucket = _bucket_of(WorkOrder.due_on, buckets, dates=True).label("bucket")
+def _today(user, figure_scope: Scope, bucket: Bucket, today: date, today_start: datetime,
+           now: datetime) -> tuple[float, int]:
+    """Today so far, live (the rollup holds past days only), added to the last bucket: one
+    query of five parts, each through its own index (the kinds written as the partial
+    indexes' own WHERE, literally, so that both databases see they apply). Returns today's
+    labour hours and planned work."""
+    reported = (WorkOrder.created_at >= today_start, WorkOrder.created_at < now,
+                WorkOrder.status != "rejected")
     done = WorkOrder.done_on.is_not(None)
-    rows = column_rows(_work(
-        user, figure_scope, bucket, func.count(),
-        func.count(case((and_(done, WorkOrder.done_on <= WorkOrder.due_on), 1))),
-    ).where(WorkOrder.plan_id.is_not(None), WorkOrder.due_on >= buckets[0].starts_on,
-            WorkOrder.due_on <= today,
-            or_(done, WorkOrder.due_on < today), WorkOrder.status != "rejected")
-        .group_by(bucket))
-    for index, due, on_time in rows:
-        if index is not None:
-            buckets[index].pm_due, buckets[index].pm_on_time = due, on_time
+    labour = figure_scope.assets(scope(select(
+        literal("labour"), func.count(), func.sum(LabourEntry.minutes) / 60.0)
+        .select_from(LabourEntry).join(WorkOrder, WorkOrder.id == LabourEntry.work_order_id)
+        .where(LabourEntry.started_at >= today_start, LabourEntry.started_at < now,
+               WorkOrder.site_id == figure_scope.site_id), user, WorkOrder.site_id),
+        WorkOrder.asset_id + 0)  # + 0: from today's labour, not every work order of the assets
+    statement = union_all(
+        _work(user, figure_scope, literal("failures"), func.count(), literal(0.0)).where(
+            text(FAILURES_SQL), *reported),
+        _work(user, figure_scope, literal("planned"), func.count(), literal(0.0)).where(
+            text(PLANNED_SQL), *reported),
+        _work(user, figure_scope, literal("repairs"), func.count(),
+              func.sum(hours_between(WorkOrder.created_at, WorkOrder.done_at))).where(
+            text(f"done_at IS NOT NULL AND {FAILURES_SQL}"), WorkOrder.done_at >= today_start,
+            WorkOrder.done_at < now),
+        # due today: only what is done counts yet (a day not over is not missed)
+        _work(user, figure_scope, literal("pm"), func.count(),
+              func.count(case((WorkOrder.done_on <= WorkOrder.due_on, 1)))).where(
+            WorkOrder.plan_id.is_not(None), WorkOrder.due_on == today, done,
+            WorkOrder.status != "rejected"),
+        labour)
+    found = {part: (count or 0, float(extra or 0)) for part, count, extra
+             in column_rows(statement)}
+    bucket.failures += found["failures"][0]
+    bucket.repairs += found["repairs"][0]
+    bucket.repair_hours += found["repairs"][1]
+    bucket.pm_due += found["pm"][0]
+    bucket.pm_on_time += int(found["pm"][1])
+    return found["labour"][1], found["planned"][0]
 
 
-def _downtime(user, figure_scope: Scope, buckets) -> list[tuple[str, str, str, float]]:
-    """Downtime by bucket, each asset's spans merged; and the assets down the longest. The
-    public ids come as the database holds them, made UUIDs only for the ten shown."""
-    start, end = buckets[0].start, buckets[-1].end
+def _downtime(user, figure_scope: Scope, buckets, today_start: datetime,
+              now: datetime) -> list[tuple[str, str, str, float]]:
+    """Today's downtime so far, added to the last bucket (the rollup holds the past days), and
+    the assets down longest over the period: from the spans of the period, each asset's
+    merged (a few thousand spans at most; the days of a long span are many more). The public
+    ids come as the database holds them, made UUIDs only for the ten shown."""
+    start = buckets[0].start
     statement = select(Downtime.asset_id, Downtime.started_at, Downtime.ended_at,
                        type_coerce(Asset.public_id, String), Asset.code, Asset.name).join(
         Asset, Asset.id == Downtime.asset_id).where(
-        Asset.site_id == figure_scope.site_id, Downtime.started_at < end,
+        Asset.site_id == figure_scope.site_id, Downtime.started_at < now,
         or_(Downtime.ended_at.is_(None), Downtime.ended_at > start))
-    statement = scope(figure_scope.assets(statement, Downtime.asset_id), user, Asset.site_id)
     spans, names = defaultdict(list), {}
-    for asset_id, began, ended, public_id, code, name in column_rows(statement):
+    for asset_id, began, ended, public_id, code, name in column_rows(scope(
+            figure_scope.assets(statement, Downtime.asset_id), user, Asset.site_id)):
         spans[asset_id].append((began, ended))
         names[asset_id] = (public_id, code, name)
-    starts = [bucket.start for bucket in buckets]
-    per_asset = {}
+    totals = []
     for asset_id, own in spans.items():
-        seconds = 0.0
-        for began, ended in downtime_math.merged(own, start, end):
-            seconds += (ended - began).total_seconds()
-            index = max(bisect_right(starts, began) - 1, 0)  # the bucket it starts in, on
-            while index < len(buckets) and buckets[index].start < ended:
-                bucket = buckets[index]
-                bucket.downtime_hours += max((min(ended, bucket.end) -
-                                              max(began, bucket.start)).total_seconds(), 0) / 3600
-                index += 1
-        per_asset[asset_id] = seconds / 3600
-    longest = sorted(per_asset.items(), key=lambda pair: -pair[1])[:TOP]
+        seconds = today = 0.0
+        for down, up in downtime_math.merged(own, start, now):
+            seconds += (up - down).total_seconds()
+            if up > today_start:
+                today += (up - max(down, today_start)).total_seconds()
+        buckets[-1].downtime_hours += today / 3600
+        totals.append((seconds / 3600, asset_id))
+    totals.sort(reverse=True)
     return [(str(uuid.UUID(str(names[asset_id][0]))), *names[asset_id][1:], hours)
-            for asset_id, hours in longest if hours > 0]
+            for hours, asset_id in totals[:TOP] if hours > 0]

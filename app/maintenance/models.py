@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import CreatedByMixin, PublicIdMixin, TimestampMixin, utcnow
@@ -417,3 +417,68 @@ class MaintenancePlan(TimestampMixin, CreatedByMixin, db.Model):
     @property
     def task_lines(self) -> list[str]:
         return [line.strip() for line in (self.tasks or "").splitlines() if line.strip()]
+
+
+# --- the figures' daily rollup (maintenance.rollup) ----------------------------------------------
+
+# what a day of a site's maintenance counts (the figures add them up by week or month)
+DAY_FACTS = ("failures", "repairs", "repair_hours", "pm_due", "pm_on_time", "planned",
+             "labour_hours", "downtime_hours")
+
+
+class _DayFacts:
+    failures: Mapped[int] = mapped_column(default=0)  # corrective and emergency, reported
+    repairs: Mapped[int] = mapped_column(default=0)  # of those, done that day
+    repair_hours: Mapped[float] = mapped_column(Float, default=0)  # reported to done
+    pm_due: Mapped[int] = mapped_column(default=0)  # generated work due that day
+    pm_on_time: Mapped[int] = mapped_column(default=0)  # of those, done by the due date
+    planned: Mapped[int] = mapped_column(default=0)  # preventive and follow-up, reported
+    labour_hours: Mapped[float] = mapped_column(Float, default=0)
+    downtime_hours: Mapped[float] = mapped_column(Float, default=0)  # merged per asset
+
+
+class MaintenanceDay(_DayFacts, db.Model):
+    """A past day of a site's maintenance, per category of asset: what the site's and a
+    category's figures add up (a year is some thousands of rows, not 100,000 work orders)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    category_id: Mapped[int | None]  # the asset's category when the day was counted
+
+    __table_args__ = (Index("ix_maintenance_day_site_day", "site_id", "day", "category_id"),)
+
+
+class MaintenanceAssetDay(_DayFacts, db.Model):
+    """A past day of one asset (only days with something to count): its own figures."""
+
+    # the site first: an asset that moved has days at both sites
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+    __table_args__ = (
+        Index("ix_maintenance_asset_day_site_day", "site_id", "day"),  # counted again
+    )
+
+
+class MaintenanceRollup(db.Model):
+    """How far a site's days are counted: every day up to `built_until` (its own dates)."""
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    built_until: Mapped[date | None]
+
+
+class MaintenanceStale(db.Model):
+    """A change to a site's past work (written in the same transaction as the change): the
+    days from `from_at` to `to_at` (UTC) are counted again before the figures are read."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    from_at: Mapped[datetime]
+    to_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_maintenance_stale_site", "site_id", "from_at"),)
