@@ -403,6 +403,14 @@ class MaintenancePlan(TimestampMixin, CreatedByMixin, db.Model):
         Index("ix_maintenance_plan_site_due", "site_id", "next_due_on"),
         # what the calendar opens: plans without unfinished work, by the day theirs opens
         Index("ix_maintenance_plan_to_open", "open_work_order_id", "opens_on"),
+        # the PM calendar: a site's meter plans, and its calendar plans grouped by how they
+        # fall due (covering: a site's thousands of plans read from the index alone)
+        Index("ix_maintenance_plan_site_meter", "site_id", "meter_id",
+              sqlite_where=text("meter_id IS NOT NULL"),
+              postgresql_where=text("meter_id IS NOT NULL")),
+        Index("ix_maintenance_plan_calendar", "site_id", "every", "every_unit", "fixed",
+              "next_due_on", "starts_on", "open_work_order_id", "paused", "estimated_minutes",
+              sqlite_where=text("every IS NOT NULL"), postgresql_where=text("every IS NOT NULL")),
     )
 
     @property

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 
 from app.core.db import column_rows
 from app.core.models import utcnow
@@ -27,7 +36,10 @@ from app.maintenance.queries import unfinished
 
 WEEKS = 8
 RATE_WINDOW = timedelta(days=90)
-LISTED = 100  # items listed of a week (or overdue): a site of thousands of plans counts them
+# A site of thousands of plans counts them: a phone lists the first of the week shown, and
+# fewer of the overdue (the work order list has them all) and of those waiting for a meter
+LISTED = 50
+LISTED_ASIDE = 20
 
 
 @dataclass(frozen=True)
@@ -64,105 +76,10 @@ class Week:
 class Calendar:
     today: date
     weeks: list[Week]
-    overdue: list[Due]  # the first LISTED, oldest first
+    overdue: list[Due]  # the first LISTED_ASIDE, oldest first
     overdue_count: int
-    waiting: list[Due]  # meter plans whose meter has no rate yet (the first LISTED)
-
-
-def _plans(site_id: int):
-    return select(
-        MaintenancePlan.id, MaintenancePlan.title, MaintenancePlan.estimated_minutes,
-        MaintenancePlan.every, MaintenancePlan.every_unit, MaintenancePlan.fixed,
-        MaintenancePlan.starts_on, MaintenancePlan.next_due_on, MaintenancePlan.meter_id,
-        MaintenancePlan.due_reading, MaintenancePlan.meter_every, Meter.last_value,
-        Asset.code, Asset.name,
-    ).join(Asset, Asset.id == MaintenancePlan.asset_id).outerjoin(
-        Meter, Meter.id == MaintenancePlan.meter_id).where(
-        MaintenancePlan.site_id == site_id, MaintenancePlan.paused.is_(False))
-
-
-def _open_work(site_id: int):
-    return select(WorkOrder.plan_id, WorkOrder.id, WorkOrder.reference, WorkOrder.due_on).where(
-        WorkOrder.site_id == site_id, unfinished(), WorkOrder.plan_id.is_not(None))
-
-
-def meter_rates(meter_ids: list[int], now: datetime) -> dict[int, float]:
-    """Units per day of each meter over its readings of the last 90 days (resets aside)."""
-    if not meter_ids:
-        return {}
-    rows = column_rows(select(
-        MeterReading.meter_id, func.min(MeterReading.value), func.max(MeterReading.value),
-        func.min(MeterReading.read_at), func.max(MeterReading.read_at),
-    ).where(MeterReading.meter_id.in_(meter_ids), MeterReading.read_at >= now - RATE_WINDOW,
-            MeterReading.is_reset.is_(False)).group_by(MeterReading.meter_id))
-    rates = {}
-    for meter_id, low, high, first, last in rows:
-        days = (_moment(last) - _moment(first)).total_seconds() / 86400
-        if days >= 1 and high > low:
-            rates[meter_id] = float(Decimal(high) - Decimal(low)) / days
-    return rates
-
-
-def _moment(value) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
-def site_calendar(site, *, now: datetime | None = None, weeks: int = WEEKS,
-                  shown: int = 0) -> Calendar:
-    """The calendar of the next `weeks` weeks from this one; the items of week `shown`. Each
-    due date is a day number from the first Monday (a site has thousands of plans: integers,
-    not dates and records, until the week shown)."""
-    now = now or utcnow()
-    today = preventive.site_today(site, now)
-    first_day = today - timedelta(days=today.weekday())  # weeks start on Monday
-    window = Window(first_day, (today - first_day).days, weeks * 7)
-    open_work = {row.plan_id: row for row in column_rows(_open_work(site.id))}
-    plans = column_rows(_plans(site.id)).all()
-    rates = meter_rates(sorted({p.meter_id for p in plans if p.meter_id}), now)
-    week_list = [Week(first_day + timedelta(weeks=n)) for n in range(weeks)]
-    counts, minutes = [0] * weeks, [0] * weeks
-    overdue, waiting, shown_items = [], [], []  # (offset, plan, work) of the week shown
-    # Plans whose triggers read alike fall due on the same days: their days are worked out
-    # once per kind (a site's thousands of weekly and monthly plans are a few hundred kinds)
-    alike: dict[tuple, list] = defaultdict(list)
-    for plan in plans:
-        work = open_work.get(plan.id)
-        if work is not None and work.due_on and work.due_on < today:
-            overdue.append(_due(plan, work.due_on, work))
-        elif work is not None and (offset := ((work.due_on or today) - first_day).days) \
-                < window.end:  # open early (a long lead), due past the weeks shown: not here
-            counts[offset // 7] += 1
-            minutes[offset // 7] += plan.estimated_minutes or 0
-            if offset // 7 == shown:
-                shown_items.append((offset, plan, work))
-        if plan.meter_id is not None and plan.meter_id in rates:
-            alike[("meter", plan.id)].append(plan)  # its own meter's rate: its own days
-        else:
-            alike[(plan.every, plan.every_unit, plan.fixed, plan.next_due_on,
-                   plan.starts_on.day if plan.starts_on else None, work is not None)
-                  ].append(plan)
-        if plan.every is None and plan.meter_id and plan.meter_id not in rates and not work:
-            waiting.append(_due(plan, today))
-    for group in alike.values():
-        first = group[0]
-        offsets = list(_offsets(first, rates.get(first.meter_id), window,
-                                open_work.get(first.id) is not None))
-        if not offsets:
-            continue
-        spent = sum(plan.estimated_minutes or 0 for plan in group)
-        for offset in offsets:
-            counts[offset // 7] += len(group)
-            minutes[offset // 7] += spent
-            if offset // 7 == shown:
-                shown_items.extend((offset, plan, None) for plan in group)
-    first_listed = sorted(shown_items, key=lambda item: (item[0], item[1].code,
-                                                         item[1].title))[:LISTED]
-    week_list[shown].items = [_due(plan, first_day + timedelta(days=offset), work)
-                              for offset, plan, work in first_listed]
-    for week, count, spent in zip(week_list, counts, minutes, strict=True):
-        week.count, week.minutes = count, spent
-    return Calendar(today, week_list, sorted(overdue, key=_in_order)[:LISTED], len(overdue),
-                    waiting[:LISTED])
+    waiting: list[Due]  # meter plans whose meter has no rate yet (the first LISTED_ASIDE)
+    waiting_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -173,6 +90,204 @@ class Window:
     first_day: date
     today: int
     end: int
+
+
+def site_calendar(site, *, now: datetime | None = None, weeks: int = WEEKS,
+                  shown: int = 0) -> Calendar:
+    """The calendar of the next `weeks` weeks from this one; the items of week `shown`.
+
+    A site has thousands of plans: the calendar plans are read grouped by how they fall due
+    (those alike fall due on the same days: a few hundred kinds), their days worked out once
+    per group as day numbers from the first Monday; meter plans one by one (each its meter's
+    rate); open work by its due date. Only the week shown becomes records, read by one query
+    of its first items. Five queries (four with nothing overdue)."""
+    now = now or utcnow()
+    today = preventive.site_today(site, now)
+    first_day = today - timedelta(days=today.weekday())  # weeks start on Monday
+    window = Window(first_day, (today - first_day).days, weeks * 7)
+    week_list = [Week(first_day + timedelta(weeks=n)) for n in range(weeks)]
+    overdue_count = _count_open_work(site.id, window, week_list)
+    meter_plans = column_rows(_meter_plans(site.id, now)).all()
+    rates = {plan.id: rate for plan in meter_plans if (rate := _rate(plan))}
+    shown_groups: dict[int, list[tuple]] = defaultdict(list)  # day number -> group keys
+    shown_metered: list[tuple[int, object]] = []
+    for group in column_rows(_calendar_groups(site.id, list(rates))):
+        for offset in _offsets(group, None, window, bool(group.open)):
+            _count(week_list[offset // 7], group.count, group.minutes)
+            if offset // 7 == shown:
+                shown_groups[offset].append(tuple(group)[:len(GROUP_KEYS)])
+    for plan in meter_plans:
+        if plan.id in rates:
+            for offset in _offsets(plan, rates[plan.id], window, bool(plan.open)):
+                _count(week_list[offset // 7], 1, plan.estimated_minutes)
+                if offset // 7 == shown:
+                    shown_metered.append((offset, plan))
+    week_list[shown].items = _week_items(site.id, window, shown, shown_groups, shown_metered)
+    waiting = sorted((plan for plan in meter_plans if plan.every is None and
+                      plan.id not in rates and not plan.open), key=lambda p: (p.code, p.title))
+    overdue = _overdue(site.id, today) if overdue_count else []
+    return Calendar(today, week_list, overdue, overdue_count,
+                    [_due(plan, today) for plan in waiting[:LISTED_ASIDE]], len(waiting))
+
+
+def _count(week: Week, count: int, minutes: int | None) -> None:
+    week.count += count
+    week.minutes += minutes or 0
+
+
+def _count_open_work(site_id: int, window: Window, week_list: list[Week]) -> int:
+    """Open generated work counted in the week it is due (without a due date: today); open
+    early with a long lead, due past the weeks shown, not here. Returns how many are
+    overdue."""
+    due = func.coalesce(WorkOrder.due_on, window.first_day + timedelta(days=window.today))
+    rows = column_rows(select(due, func.count(), func.sum(MaintenancePlan.estimated_minutes))
+                       .select_from(WorkOrder).join(
+        MaintenancePlan, MaintenancePlan.id == WorkOrder.plan_id).where(
+        WorkOrder.site_id == site_id, unfinished()).group_by(due))
+    overdue = 0
+    for day, count, minutes in rows:
+        offset = (_day(day) - window.first_day).days
+        if offset < window.today:
+            overdue += count
+        elif offset < window.end:
+            _count(week_list[offset // 7], count, minutes)
+    return overdue
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _meter_plans(site_id: int, now: datetime):
+    """The site's meter plans, one row each, with their meter's readings of the last 90 days
+    (resets aside) summed up for its rate."""
+    readings = select(
+        MeterReading.meter_id, func.min(MeterReading.value).label("low"),
+        func.max(MeterReading.value).label("high"),
+        func.min(MeterReading.read_at).label("first_read"),
+        func.max(MeterReading.read_at).label("last_read"),
+    ).where(MeterReading.meter_id.in_(select(MaintenancePlan.meter_id).where(
+        MaintenancePlan.site_id == site_id, MaintenancePlan.meter_id.is_not(None))),
+        MeterReading.read_at >= now - RATE_WINDOW, MeterReading.is_reset.is_(False)).group_by(
+        MeterReading.meter_id).subquery()
+    return select(
+        *_plan_columns(), MaintenancePlan.meter_id, MaintenancePlan.due_reading,
+        MaintenancePlan.meter_every, Meter.last_value, readings.c.low, readings.c.high,
+        readings.c.first_read, readings.c.last_read,
+    ).join(Asset, Asset.id == MaintenancePlan.asset_id).join(
+        Meter, Meter.id == MaintenancePlan.meter_id).outerjoin(
+        readings, readings.c.meter_id == MaintenancePlan.meter_id).where(
+        MaintenancePlan.site_id == site_id, MaintenancePlan.paused.is_(False))
+
+
+def _plan_columns():
+    return (MaintenancePlan.id, MaintenancePlan.title, MaintenancePlan.estimated_minutes,
+            MaintenancePlan.every, MaintenancePlan.every_unit, MaintenancePlan.fixed,
+            MaintenancePlan.starts_on, MaintenancePlan.next_due_on,
+            MaintenancePlan.open_work_order_id.is_not(None).label("open"), Asset.code,
+            Asset.name)
+
+
+def _rate(plan) -> float | None:
+    """Units per day of the plan's meter over its readings of the last 90 days."""
+    if plan.first_read is None:
+        return None
+    days = (_moment(plan.last_read) - _moment(plan.first_read)).total_seconds() / 86400
+    if days >= 1 and plan.high > plan.low:
+        return float(Decimal(plan.high) - Decimal(plan.low)) / days
+    return None
+
+
+def _moment(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+# what decides the days a calendar plan falls due: plans alike share them
+GROUP_KEYS = ("every", "every_unit", "fixed", "next_due_on", "day_of_month", "open")
+
+
+def _group_key():
+    """The columns of GROUP_KEYS (a start counts only by its day of the month, and only for
+    a fixed monthly grid; open work moves the days on by one)."""
+    day_of_month = case((and_(MaintenancePlan.every_unit == "month",
+                              MaintenancePlan.fixed.is_(True)),
+                         func.extract("day", MaintenancePlan.starts_on)), else_=0)
+    opened = case((MaintenancePlan.open_work_order_id.is_not(None), 1), else_=0)
+    return (MaintenancePlan.every, MaintenancePlan.every_unit, MaintenancePlan.fixed,
+            MaintenancePlan.next_due_on, day_of_month, opened)
+
+
+def _calendar_groups(site_id: int, metered: list[int]):
+    """The site's calendar plans by how they fall due: a group's keys, then what `_offsets`
+    reads (a start with the group's day of the month), how many and their minutes. Meter
+    plans whose meter has a rate are projected one by one, so left out."""
+    keys = _group_key()
+    statement = select(
+        *(key.label(name) for key, name in zip(keys, GROUP_KEYS, strict=True)),
+        func.min(MaintenancePlan.starts_on).label("starts_on"),
+        literal(None).label("meter_id"), func.count().label("count"),
+        func.sum(MaintenancePlan.estimated_minutes).label("minutes"),
+    ).where(MaintenancePlan.site_id == site_id, MaintenancePlan.paused.is_(False),
+            MaintenancePlan.every.is_not(None),
+            MaintenancePlan.next_due_on.is_not(None)).group_by(*keys)
+    return statement.where(MaintenancePlan.id.not_in(metered)) if metered else statement
+
+
+def _week_items(site_id: int, window: Window, shown: int, groups: dict[int, list[tuple]],
+                metered: list[tuple[int, object]]) -> list[Due]:
+    """The first LISTED items of the week shown, by day, asset and title: its open work and
+    the plans of the groups that fall due on each of its days (one query), with its meter
+    plans."""
+    start = window.first_day + timedelta(days=shown * 7)
+    today = window.first_day + timedelta(days=window.today)
+    due = func.coalesce(WorkOrder.due_on, today)
+    parts = [select(due.label("day"), *_plan_columns(), WorkOrder.id.label("work_order_id"),
+                    WorkOrder.reference).select_from(WorkOrder).join(
+        MaintenancePlan, MaintenancePlan.id == WorkOrder.plan_id).join(
+        Asset, Asset.id == WorkOrder.asset_id).where(
+        WorkOrder.site_id == site_id, unfinished(), due >= max(start, today),
+        due < start + timedelta(days=7))]
+    for offset, keys in sorted(groups.items()):  # a part per day (an expanding IN of the
+        # groups' keys: one statement, compiled once, whatever the groups)
+        parts.append(select(
+            literal(window.first_day + timedelta(days=offset), Date).label("day"),
+            *_plan_columns(), literal(None), literal(""),
+        ).join(Asset, Asset.id == MaintenancePlan.asset_id).where(
+            MaintenancePlan.site_id == site_id, MaintenancePlan.paused.is_(False),
+            MaintenancePlan.every.is_not(None),
+            MaintenancePlan.next_due_on.in_({key[3] for key in keys}),  # through its index
+            tuple_(*_group_key()).in_(keys),
+            MaintenancePlan.id.not_in([plan.id for _offset, plan in metered] or [0])))
+    listed = union_all(*parts).subquery()
+    # a group due twice on a day (two dates past, both today) lists its plans twice, as the
+    # week counts them
+    times = {(offset, key): keys.count(key) for offset, keys in groups.items() for key in keys}
+    rows = [(_day(row.day), row.code, row.title, row) for row in column_rows(
+        select(listed).order_by(listed.c.day, listed.c.code, listed.c.title).limit(LISTED))
+        for _ in range(times.get(((_day(row.day) - window.first_day).days, _key_of(row)), 1))]
+    rows += [(window.first_day + timedelta(days=offset), plan.code, plan.title, plan)
+             for offset, plan in metered]
+    return [_due(row, day, row if getattr(row, "work_order_id", None) else None)
+            for day, _code, _title, row in sorted(rows, key=lambda r: r[:3])[:LISTED]]
+
+
+def _key_of(row) -> tuple:
+    """A plan row's GROUP_KEYS, as `_group_key` says them in SQL."""
+    month_grid = row.every_unit == "month" and row.fixed and row.starts_on
+    return (row.every, row.every_unit, row.fixed, _day(row.next_due_on) if row.next_due_on
+            else None, _day(row.starts_on).day if month_grid else 0, 1 if row.open else 0)
+
+
+def _overdue(site_id: int, today: date) -> list[Due]:
+    """The first LISTED_ASIDE overdue items, oldest first."""
+    rows = column_rows(select(
+        WorkOrder.due_on.label("day"), *_plan_columns(), WorkOrder.id.label("work_order_id"),
+        WorkOrder.reference).select_from(WorkOrder).join(
+        MaintenancePlan, MaintenancePlan.id == WorkOrder.plan_id).join(
+        Asset, Asset.id == WorkOrder.asset_id).where(
+        WorkOrder.site_id == site_id, unfinished(), WorkOrder.due_on < today).order_by(
+        WorkOrder.due_on, Asset.code, MaintenancePlan.title).limit(LISTED_ASIDE))
+    return [_due(row, _day(row.day), row) for row in rows]
 
 
 def _offsets(plan, rate: float | None, window: Window, after_open: bool):
@@ -217,19 +332,11 @@ def _month_offsets(plan, window: Window, after_open: bool):
             due = triggers.add_months(due, plan.every)
 
 
-def _in_order(item: Due) -> tuple:
-    return item.day, item.asset_code, item.title
-
-
 def _due(plan, day: date, work=None) -> Due:
     return Due(day=day, plan_id=plan.id, title=plan.title, asset_code=plan.code,
                asset_name=plan.name, minutes=plan.estimated_minutes,
                work_order_id=work.id if work else None, reference=work.reference if work
                else "")
-
-
-def _week_of(day: date, first_day: date) -> date:
-    return first_day + timedelta(weeks=max((day - first_day).days // 7, 0))
 
 
 def _projected(plan, rate: float, today: date, until: date, *,
