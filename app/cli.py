@@ -157,12 +157,19 @@ def rounds_check() -> None:
 def maintenance_generate() -> None:
     """Open the work orders of preventive maintenance plans that are due, by the calendar (each
     site's own "today") or by a meter's last reading (run daily or hourly, e.g. cron). Run
-    twice, or from two machines at once, it opens nothing twice."""
+    twice, or from two machines at once, it opens nothing twice. Then each site's days that
+    ended are counted for the maintenance figures (their daily rollup), so that the first
+    reader of the day does not wait for it."""
+    from app.maintenance import rollup
     from app.maintenance.preventive import generate_due
+    from app.sites.models import Site
 
     opened = generate_due()
     db.session.commit()
     click.echo(f"{opened} preventive work orders opened.")
+    for site in db.session.scalars(db.select(Site).order_by(Site.id)).all():
+        rollup.count_days(site)
+        db.session.commit()
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Language and time zone for each request; datetime filters for templates."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -43,6 +44,23 @@ def format_local(value: datetime | None, tz: str | None = None, fmt: str = "medi
     return babel_dates.format_datetime(_aware(value), fmt, tzinfo=zone, locale=get_locale())
 
 
+def day_text(value, fmt: str = "medium") -> str:
+    """A date in the user's language; a page lists the same few days many times (a calendar,
+    a list of due dates), and Babel takes some 30 us a date: each day is worded once per
+    language and format. A datetime goes through Flask-Babel (the user's zone decides its
+    day)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        return format_date(value, fmt)
+    return _worded_day(value, fmt, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _worded_day(value: date, fmt: str, locale: str) -> str:
+    return babel_dates.format_date(value, fmt, locale=locale)
+
+
 def html_lang() -> str:
     return "zh-Hans" if str(get_locale()) == "zh_Hans" else "en"
 
@@ -52,9 +70,9 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["pair"] = lambda value, labels: (value, labels[value])
-    app.jinja_env.filters["day"] = lambda value: format_date(value, "medium") if value else ""
-    app.jinja_env.filters["full_day"] = lambda value: format_date(value, "full") if value else ""
-    app.jinja_env.filters["short_day"] = lambda value: format_date(value, "EEE d") if value else ""
+    app.jinja_env.filters["day"] = day_text
+    app.jinja_env.filters["full_day"] = lambda value: day_text(value, "full")
+    app.jinja_env.filters["short_day"] = lambda value: day_text(value, "EEE d")
     from app.core.charts import number_text
 
     app.jinja_env.filters["chart_number"] = number_text

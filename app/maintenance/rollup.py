@@ -349,8 +349,14 @@ def _mark_asset(marks: _Marks, asset: Asset, state: str) -> None:
             marks.everything(site_id)
 
 
+def _mark_site(marks: _Marks, site: Site, state: str) -> None:
+    """Another time zone: the site's days begin at other moments, all counted again."""
+    if state == "dirty" and _history(site, "timezone").has_changes():
+        marks.everything(site.id)
+
+
 MARKERS = {WorkOrder: _mark_work, Downtime: _mark_downtime, LabourEntry: _mark_labour,
-           Asset: _mark_asset}
+           Asset: _mark_asset, Site: _mark_site}
 
 
 @event.listens_for(Session, "before_flush")

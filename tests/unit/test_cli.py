@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.extensions import db
 from app.maintenance import preventive
-from app.maintenance.models import MaintenancePlan, WorkOrder
+from app.maintenance.models import MaintenancePlan, MaintenanceRollup, WorkOrder
 from app.sites.models import Location, Site
 from tests.conftest import make_user
 from tests.helpers import make_plan
@@ -138,3 +138,8 @@ def test_maintenance_generate_opens_due_work_once(app, site):
     with app.app_context():
         assert db.session.scalar(select(func.count(WorkOrder.id)).where(
             WorkOrder.plan_id == plan_id)) == 1
+        # and the figures' days that ended are counted, for the first reader of the day
+        counted = db.session.scalar(select(MaintenanceRollup.built_until).where(
+            MaintenanceRollup.site_id == site.id))
+        assert counted == preventive.site_today(db.session.get(Site, site.id)) - timedelta(
+            days=1)

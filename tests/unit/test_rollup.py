@@ -133,7 +133,7 @@ def test_the_rollup_counts_the_past_days_and_agrees_with_a_count_from_nothing(ap
     "labour typed for a past day", "a request rejected", "a repair done yesterday",
     "downtime closed", "downtime moved", "late work done on time after all",
     "work moved to another asset", "an asset moved to another category", "labour deleted",
-    "work deleted"])
+    "work deleted", "the site moved to another time zone"])
 def test_every_change_to_past_days_is_counted_again(app, work, change):
     day = work["day"]
     with app.test_request_context():
@@ -159,6 +159,9 @@ def test_every_change_to_past_days_is_counted_again(app, work, change):
         elif change == "an asset moved to another category":
             asset = db.session.get(Asset, work["a"])
             asset.category_id = work["fans"]
+            db.session.commit()
+        elif change == "the site moved to another time zone":
+            db.session.get(Site, work["site_id"]).timezone = "America/New_York"
             db.session.commit()
         elif change == "labour deleted":
             db.session.delete(db.session.get(LabourEntry, work["ids"]["labour"]))
