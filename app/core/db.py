@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import DateTime, String, event, func, literal_column, type_coerce
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -191,6 +193,13 @@ def for_change(statement):
     if has_request_context() and request.method not in READ_METHODS:
         return statement.with_for_update(of=statement.column_descriptions[0]["entity"])
     return statement
+
+
+def upsert_insert(table):
+    """An INSERT of the database in use that can say ON CONFLICT (SQLite's or PostgreSQL's:
+    the generic one cannot)."""
+    make = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    return make(table)
 
 
 def hours_between(start, end):

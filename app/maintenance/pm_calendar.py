@@ -241,12 +241,8 @@ def _week_items(site_id: int, window: Window, shown: int, groups: dict[int, list
     start = window.first_day + timedelta(days=shown * 7)
     today = window.first_day + timedelta(days=window.today)
     due = func.coalesce(WorkOrder.due_on, today)
-    parts = [select(due.label("day"), *_plan_columns(), WorkOrder.id.label("work_order_id"),
-                    WorkOrder.reference).select_from(WorkOrder).join(
-        MaintenancePlan, MaintenancePlan.id == WorkOrder.plan_id).join(
-        Asset, Asset.id == WorkOrder.asset_id).where(
-        WorkOrder.site_id == site_id, unfinished(), due >= max(start, today),
-        due < start + timedelta(days=7))]
+    parts = [_open_work_items(site_id, due).where(due >= max(start, today),
+                                                  due < start + timedelta(days=7))]
     for offset, keys in sorted(groups.items()):  # a part per day (an expanding IN of the
         # groups' keys: one statement, compiled once, whatever the groups)
         parts.append(select(
@@ -280,14 +276,19 @@ def _key_of(row) -> tuple:
 
 def _overdue(site_id: int, today: date) -> list[Due]:
     """The first LISTED_ASIDE overdue items, oldest first."""
-    rows = column_rows(select(
-        WorkOrder.due_on.label("day"), *_plan_columns(), WorkOrder.id.label("work_order_id"),
-        WorkOrder.reference).select_from(WorkOrder).join(
-        MaintenancePlan, MaintenancePlan.id == WorkOrder.plan_id).join(
-        Asset, Asset.id == WorkOrder.asset_id).where(
-        WorkOrder.site_id == site_id, unfinished(), WorkOrder.due_on < today).order_by(
+    rows = column_rows(_open_work_items(site_id, WorkOrder.due_on).where(
+        WorkOrder.due_on < today).order_by(
         WorkOrder.due_on, Asset.code, MaintenancePlan.title).limit(LISTED_ASIDE))
     return [_due(row, _day(row.day), row) for row in rows]
+
+
+def _open_work_items(site_id: int, day):
+    """The site's open generated work as calendar items: on `day`, with its plan and asset."""
+    return select(day.label("day"), *_plan_columns(), WorkOrder.id.label("work_order_id"),
+                  WorkOrder.reference).select_from(WorkOrder).join(
+        MaintenancePlan, MaintenancePlan.id == WorkOrder.plan_id).join(
+        Asset, Asset.id == WorkOrder.asset_id).where(WorkOrder.site_id == site_id,
+                                                     unfinished())
 
 
 def _offsets(plan, rate: float | None, window: Window, after_open: bool):

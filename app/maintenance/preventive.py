@@ -16,12 +16,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, insert, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.core import audit, timeline
-from app.core.db import unindexed, writing_now
+from app.core.db import unindexed, upsert_insert, writing_now
 from app.core.domain import DomainError
 from app.core.i18n import utc_to_local
 from app.core.models import utcnow
@@ -413,11 +411,10 @@ def _insert_unless_open():
     opened work for a moment ago: the partial unique index says so, and that row is left out
     (ON CONFLICT DO NOTHING), so RETURNING names only the rows made. The reference that row
     was given is not used: a gap in the numbers, only when two workers raced."""
-    dialect = db.engine.dialect.name
-    make = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = WorkOrder.__table__
     where = text(f"plan_id IS NOT NULL AND {UNFINISHED_SQL}")
-    return (make(table).on_conflict_do_nothing(index_elements=["plan_id"], index_where=where)
+    return (upsert_insert(table).on_conflict_do_nothing(index_elements=["plan_id"],
+                                                        index_where=where)
             .returning(table.c.plan_id, table.c.id))
 
 

@@ -20,11 +20,9 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, event, exists, insert, literal, or_, select, text, union_all
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.core.db import column_rows
+from app.core.db import column_rows, upsert_insert
 from app.core.models import utcnow
 from app.extensions import db
 from app.maintenance import downtime as downtime_math
@@ -79,7 +77,8 @@ def count_days(site, now: datetime | None = None) -> None:
     now = now or utcnow()
     today, _start = today_of(site, now)
     yesterday, first = today - timedelta(days=1), first_day_reached(today)
-    db.session.connection().execute(_insert_ignoring(MaintenanceRollup, site_id=site.id))
+    db.session.connection().execute(upsert_insert(MaintenanceRollup.__table__).values(
+        site_id=site.id).on_conflict_do_nothing())
     built_until = db.session.scalar(select(MaintenanceRollup.built_until).where(
         MaintenanceRollup.site_id == site.id).with_for_update())
     marks = db.session.execute(delete(MaintenanceStale).where(
@@ -101,11 +100,6 @@ def count_days(site, now: datetime | None = None) -> None:
         _count(site, begin, end)
     db.session.execute(MaintenanceRollup.__table__.update().where(
         MaintenanceRollup.site_id == site.id).values(built_until=until))
-
-
-def _insert_ignoring(model, **values):
-    make = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    return make(model.__table__).values(**values).on_conflict_do_nothing()
 
 
 def _joined(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
