@@ -312,15 +312,21 @@ def _downtime(user, figure_scope: Scope, buckets, today_start: datetime,
             figure_scope.assets(statement, Downtime.asset_id), user, Asset.site_id)):
         spans[asset_id].append((began, ended))
         names[asset_id] = (public_id, code, name)
-    totals = []
+    totals, today = [], 0.0
     for asset_id, own in spans.items():
-        seconds = today = 0.0
-        for down, up in downtime_math.merged(own, start, now):
+        seconds = 0.0
+        # most assets have one span in a period: nothing to merge
+        merged = downtime_math.merged(own, start, now) if len(own) > 1 else \
+            [(max(own[0][0], start), min(own[0][1] or now, now))]
+        for down, up in merged:
+            if up <= down:
+                continue
             seconds += (up - down).total_seconds()
             if up > today_start:
                 today += (up - max(down, today_start)).total_seconds()
-        buckets[-1].downtime_hours += today / 3600
-        totals.append((seconds / 3600, asset_id))
+        totals.append((seconds, asset_id))
+    buckets[-1].downtime_hours += today / 3600
     totals.sort(reverse=True)
-    return [(str(uuid.UUID(str(names[asset_id][0]))), *names[asset_id][1:], hours)
-            for hours, asset_id in totals[:TOP] if hours > 0]
+    return [(str(uuid.UUID(str(names[asset_id][0]))), *names[asset_id][1:], seconds / 3600)
+            for seconds, asset_id in totals[:TOP] if seconds > 0]
+
