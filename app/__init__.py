@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         maintenance,
         rounds,
         sites,
+        stock,
     )
 
     app.url_map.converters["int"] = RecordId
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inspections.bp, url_prefix="/inspections")
     app.register_blueprint(rounds.bp, url_prefix="/rounds")
     app.register_blueprint(maintenance.bp, url_prefix="/maintenance")
+    app.register_blueprint(stock.bp, url_prefix="/stock")
     app.register_blueprint(dashboard.bp)
 
 
@@ -114,6 +116,7 @@ def _init_core(app: Flask) -> None:
     from app.maintenance import models as _maintenance_models  # noqa: F401
     from app.rounds import models as _round_models  # noqa: F401
     from app.sites import models as _site_models  # noqa: F401
+    from app.stock import models as _stock_models  # noqa: F401
 
     core_db.init_app(app)
     attachments.init_app(app)

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.inspections.demo import seed_checklists
 from app.maintenance.demo import seed_equipment, seed_work
 from app.sites import services as site_services
+from app.stock.demo import seed_stock
 
 DEMO_PASSWORD = "fieldbook-demo"  # noqa: S105  (printed by `make run`; demo only)
 
@@ -85,6 +86,7 @@ def seed(scale: int = 1) -> list:
     _demo_rounds(sites[0], checklists, people["supervisor"])
     seed_equipment(sites[:2], admin, people["technician"])
     seed_work(sites[0], people["staff"], people["supervisor"], people["technician"])
+    seed_stock(sites[0], people["storekeeper"], people["technician"])
     if scale > 1:  # years of history at the two demo sites, for the lists to be measured on
         from app.demo_volume import INCIDENTS_PER_SCALE, seed_volume
 

@@ -251,3 +251,28 @@ def make_plan(app, site, by, **fields) -> dict:
         plan = preventive.create_plan(asset, values, by=db.session.get(type(by), by.id))
         db.session.commit()
         return {"plan_id": plan.id}
+
+
+def make_stock(app, site, by, *, sku: str | None = None, on_hand: int = 0) -> dict:
+    """A store at the site with bins A-01 and A-02, and an item (with `on_hand` received into
+    A-01)."""
+    from decimal import Decimal
+
+    from app.stock import services as stock
+    from app.stock.models import StockItem
+
+    with app.test_request_context():
+        user = db.session.get(type(by), by.id)
+        sku = sku or f"ITEM-{site.code}"
+        item = db.session.scalar(db.select(StockItem).filter_by(sku=sku)) or stock.create_item(
+            stock.ItemFields(sku=sku, name="Bearing 6204", name_zh="轴承 6204",
+                             category="Bearings", unit_cost=Decimal("12.50"),
+                             reorder_point=Decimal("2")), by=user)
+        store = stock.create_store(site, code=f"S{site.code}", name="Main store",
+                                   allows_negative=False, by=user)
+        bins = stock.create_bins(store, ["A-01", "A-02"], by=user)
+        if on_hand:
+            stock.receive(item, bins[0], Decimal(on_hand), by=user)
+        db.session.commit()
+        return {"item_id": item.id, "store_id": store.id, "bin_id": bins[0].id,
+                "other_bin_id": bins[1].id, "sku": sku}

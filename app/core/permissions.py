@@ -57,6 +57,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plans.view": frozenset({"admin", "supervisor", "technician"}),  # PM plans, PM calendar
     "plans.manage": MANAGERS,  # add, change, pause and copy preventive maintenance plans
     "maintenance.figures": MANAGERS,  # MTTR, MTBF, availability, PM compliance
+    # the catalogue and what is on hand: technicians look parts up for their work
+    "stock.view": frozenset({"admin", "supervisor", "technician", "storekeeper"}),
+    "stock.move": frozenset({"admin", "supervisor", "storekeeper"}),  # receive, issue, ...
+    "stock.manage": frozenset({"admin", "supervisor", "storekeeper"}),  # items, stores, bins
 }
 
 

@@ -56,6 +56,7 @@ def test_a_round_is_scheduled_done_and_seen_on_the_board(page: Page, world, chec
     page.get_by_label("Due within (minutes after it opens)").fill("90")
     page.get_by_label("Missed after (minutes past due)").fill("30")
     page.get_by_label("Who does it").select_option(label="Ines Field")
+    page.get_by_label("Starts on").fill(NOW.date().isoformat())  # the test's day, not today's
     screenshot("schedule")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")  # no sideways
     page.get_by_role("button", name="Schedule the round").click()

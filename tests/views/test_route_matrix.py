@@ -14,6 +14,7 @@ from tests.helpers import (
     make_plan,
     make_request,
     make_schedule,
+    make_stock,
     make_work_order,
     notify,
 )
@@ -120,6 +121,16 @@ POST_WITH_EMPTY_FORM = {
     "maintenance.plan_pause": 303,
     "maintenance.plan_resume": 303,  # "not paused" is said in a message
     "maintenance.plan_copy": 303,  # no other asset of its category: "copied to 0"
+    "stock.item_new": 422,
+    "stock.item_edit": 422,
+    "stock.attach_code": 422,
+    "stock.store_new": 422,
+    "stock.bin_new": 422,
+    "stock.receive": 422,
+    "stock.issue": 422,
+    "stock.give_back": 422,
+    "stock.transfer": 422,
+    "stock.adjust": 422,
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
@@ -175,6 +186,8 @@ def world(app, site):
             app, other, other_reporter).items()},
         **{f"other_{name}": value for name, value in make_plan(
             app, other, other_reporter).items()},
+        **{f"other_{name}": value for name, value in make_stock(
+            app, other, other_reporter).items()},
         "kind": "category",
     }
 
@@ -211,6 +224,7 @@ def own_records(app, world, user) -> None:
                                published["template_id"]))
     world.update(make_work_order(app, world["site"], user))
     world.update(make_plan(app, world["site"], _builder(app, world)))
+    world.update(make_stock(app, world["site"], _builder(app, world)))
 
 
 def _builder(app, world):
@@ -302,7 +316,8 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
     for rule, method in routes(app):
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
                 "version_id", "section_id", "question_id", "inspection_id",
-                "schedule_id", "asset_uuid", "meter_id", "work_order_id", "plan_id"} & set(
+                "schedule_id", "asset_uuid", "meter_id", "work_order_id", "plan_id",
+                "store_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue

@@ -1,0 +1,14 @@
+"""Stock: the item catalogue, stores and bins at sites, the movement ledger (receive, issue,
+return, transfer, adjust) and the scanning screens storekeepers use on a phone."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from app.core.audit import label_entity
+
+bp = Blueprint("stock", __name__)
+label_entity("stockitem", _l("stock item"))
+label_entity("store", _l("store"))
+label_entity("stockbin", _l("bin"))
+
+from app.stock import registrations, views  # noqa: E402,F401

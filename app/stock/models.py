@@ -1,0 +1,179 @@
+"""Stock: the item catalogue (shared by every site), stores at sites and their bins, and the
+movement ledger, which is the record of every quantity. On hand per item and bin is the sum
+of its movements; `StockBalance` holds that sum as a cache, changed in the same statement
+that checks it (tests/unit/test_stock_ledger.py proves it equal to the ledger)."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import CreatedByMixin, PublicIdMixin, TimestampMixin, utcnow
+from app.extensions import db
+
+QUANTITY = Numeric(14, 3)  # fractions of a unit: metres of cable, litres of oil
+MONEY = Numeric(12, 2)
+
+# kind -> the sign of its quantity (an adjustment has either)
+MOVEMENT_KINDS = ("receipt", "issue", "return", "transfer_out", "transfer_in", "adjustment")
+MOVEMENT_LABELS = {"receipt": _l("Received"), "issue": _l("Issued"), "return": _l("Returned"),
+                   "transfer_out": _l("Moved out"), "transfer_in": _l("Moved in"),
+                   "adjustment": _l("Adjusted")}
+ADJUST_REASONS = ("count", "damaged", "expired", "found", "lost", "other")
+ADJUST_REASON_LABELS = {"count": _l("Counted different"), "damaged": _l("Damaged"),
+                        "expired": _l("Expired"), "found": _l("Found"), "lost": _l("Lost"),
+                        "other": _l("Other")}
+
+
+class StockItem(TimestampMixin, CreatedByMixin, db.Model):
+    """A part or consumable in the catalogue, with what reordering it needs."""
+
+    __tablename__ = "stock_item"
+    __entity__ = "stockitem"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)  # upper case
+    name: Mapped[str] = mapped_column(String(150))
+    name_zh: Mapped[str] = mapped_column(String(150), default="")
+    category: Mapped[str] = mapped_column(String(60), default="")
+    unit: Mapped[str] = mapped_column(String(20), default="pcs")
+    unit_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    reorder_point: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    reorder_quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    active: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    barcodes = relationship("ItemBarcode", order_by="ItemBarcode.id", lazy="selectin",
+                            cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ix_stock_item_category", "category", "sku"),)
+
+    @property
+    def label(self) -> str:
+        return self.name_zh if str(get_locale()) == "zh_Hans" and self.name_zh else self.name
+
+
+class ItemBarcode(db.Model):
+    """A code that finds an item when scanned (the maker's EAN, a supplier's label)."""
+
+    __tablename__ = "stock_item_barcode"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id", ondelete="CASCADE"),
+                                         index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Store(TimestampMixin, db.Model):
+    """A storeroom at a site. Stock never goes below zero in it unless it allows that (a
+    store that issues before the receipt is booked)."""
+
+    __tablename__ = "stock_store"
+    __entity__ = "store"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    allows_negative: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    site = relationship("Site")
+
+    __table_args__ = (UniqueConstraint("site_id", "code"),)
+
+
+class StockBin(PublicIdMixin, db.Model):
+    """A shelf, drawer or place in a store, found by its code (scanned from its label)."""
+
+    __tablename__ = "stock_bin"
+    __entity__ = "stockbin"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stock_store.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))  # upper case
+    name: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    store = relationship("Store")
+
+    __table_args__ = (UniqueConstraint("store_id", "code"),)
+
+
+class Movement(db.Model):
+    """One change of a quantity of an item in a bin: written once, never changed or deleted
+    (a mistake is corrected by another movement). A transfer is a pair: out of one bin, into
+    another, each naming the other."""
+
+    __tablename__ = "stock_movement"
+    __entity__ = "movement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id", ondelete="RESTRICT"))
+    bin_id: Mapped[int] = mapped_column(ForeignKey("stock_bin.id", ondelete="RESTRICT"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stock_store.id", ondelete="RESTRICT"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)  # signed: + in, - out
+    unit_cost: Mapped[Decimal] = mapped_column(MONEY)  # the item's at the time
+    pair_id: Mapped[int | None]  # a transfer's in half: its out half
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id",
+                                                                 ondelete="RESTRICT"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    cost_centre: Mapped[str] = mapped_column(String(40), default="")
+    supplier: Mapped[str] = mapped_column(String(100), default="")
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                 ondelete="SET NULL"))
+
+    item = relationship("StockItem")
+    bin = relationship("StockBin")
+    person = relationship("User", foreign_keys=[person_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    work_order = relationship("WorkOrder")
+
+    __table_args__ = (
+        Index("ix_stock_movement_item", "item_id", "id"),  # an item's history, newest first
+        Index("ix_stock_movement_bin_item", "bin_id", "item_id", "id"),  # a bin's, a count's
+        Index("ix_stock_movement_by", "created_by_id", "id"),  # a scanning screen's lines
+        Index("ix_stock_movement_work_order", "work_order_id",
+              postgresql_where=text("work_order_id IS NOT NULL"),
+              sqlite_where=text("work_order_id IS NOT NULL")),
+    )
+
+    @property
+    def value(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+
+class StockBalance(db.Model):
+    """On hand of an item in a bin: the sum of their movements, kept as a cache so that a
+    movement checks "never below zero" in one row lock (`services._change_balance`)."""
+
+    __tablename__ = "stock_balance"
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("stock_bin.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stock_store.id", ondelete="CASCADE"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal("0"))
+
+    bin = relationship("StockBin")
+    item = relationship("StockItem")
+
+    __table_args__ = (
+        Index("ix_stock_balance_bin", "bin_id", "item_id"),  # a bin's contents, a count's
+        # an item's on hand at the stores of the viewer's sites, from the index alone
+        Index("ix_stock_balance_item_store", "item_id", "store_id", "quantity"),
+    )
+
+
+@event.listens_for(Movement, "before_update")
+def _movements_are_never_changed(_mapper, _connection, movement):
+    raise ValueError(f"stock movement {movement.id} is in the ledger: post another instead")
+
+
+@event.listens_for(Movement, "before_delete")
+def _movements_are_never_deleted(_mapper, _connection, movement):
+    raise ValueError(f"stock movement {movement.id} is in the ledger: it is never deleted")

@@ -1,0 +1,150 @@
+"""Reads of stock. The catalogue is shared; what is on hand, the stores and bins and the
+movements are scoped to the user's sites."""
+
+from decimal import Decimal
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.core.db import for_change
+from app.core.scoping import scope
+from app.core.search import list_order, search_in
+from app.extensions import db
+from app.stock.models import ItemBarcode, Movement, StockBalance, StockBin, StockItem, Store
+
+ITEM_ORDER = (StockItem.sku.asc(), StockItem.id.asc())  # the SKU's unique index
+MOVEMENT_ORDER = (Movement.id.desc(),)  # newest first, by ix_stock_movement_item
+
+
+def item_order(search: str = "") -> tuple[tuple, object]:
+    return list_order("fts_stock_item", search, ITEM_ORDER)
+
+
+def on_hand_column(user):
+    """An item's quantity at the stores of the user's sites (from ix_stock_balance_item_store
+    alone), as a column of the item list."""
+    statement = select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+        StockBalance.item_id == StockItem.id)
+    if not user.is_admin:
+        statement = statement.where(StockBalance.store_id.in_(my_store_ids(user)))
+    return statement.correlate(StockItem).scalar_subquery()
+
+
+def my_store_ids(user):
+    return scope(select(Store.id), user, Store.site_id)
+
+
+def item_list(user, *, search: str = "", category: str = "", low: bool = False,
+              archived: bool = False):
+    """Items of the catalogue; `low`: at or under the reorder point at the user's sites."""
+    statement = select(StockItem).order_by(*ITEM_ORDER)
+    if search:  # SKU, names and category (core.search)
+        statement = search_in(statement, StockItem.id, "fts_stock_item", search)
+    if category:
+        statement = statement.where(StockItem.category == category)
+    statement = statement.where(StockItem.active.is_(not archived))
+    if low:
+        statement = statement.where(StockItem.reorder_point.is_not(None),
+                                    on_hand_column(user) <= StockItem.reorder_point)
+    return statement
+
+
+def on_hand_of(user, item_ids: list[int]) -> dict[int, Decimal]:
+    """The listed items' quantities at the stores of the user's sites, in one query."""
+    statement = (select(StockBalance.item_id, func.sum(StockBalance.quantity))
+                 .where(StockBalance.item_id.in_(item_ids)).group_by(StockBalance.item_id))
+    if not user.is_admin:
+        statement = statement.where(StockBalance.store_id.in_(my_store_ids(user)))
+    return dict(db.session.execute(statement).all()) if item_ids else {}
+
+
+def categories() -> list[str]:
+    return list(db.session.scalars(select(StockItem.category).where(StockItem.category != "")
+                                   .distinct().order_by(StockItem.category)))
+
+
+def get_item(item_id: int, *, lock: bool = False) -> StockItem:
+    statement = select(StockItem).where(StockItem.id == item_id)
+    item = db.session.scalar(for_change(statement) if lock else statement)
+    if item is None:
+        abort(404)
+    return item
+
+
+def item_by_code(code: str) -> StockItem | None:
+    """What a scanned code finds: a barcode of an item, else an SKU."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    found = db.session.scalar(select(StockItem).join(ItemBarcode).where(
+        ItemBarcode.code == code))
+    return found or db.session.scalar(select(StockItem).where(StockItem.sku == code.upper()))
+
+
+def balances_of(user, item: StockItem):
+    """Where the item is, at the user's sites: (balance, bin, store) with something on hand
+    (or below zero, where a store allows it)."""
+    statement = (select(StockBalance, StockBin, Store)
+                 .join(StockBin, StockBin.id == StockBalance.bin_id)
+                 .join(Store, Store.id == StockBalance.store_id)
+                 .where(StockBalance.item_id == item.id, StockBalance.quantity != 0)
+                 .order_by(Store.code, StockBin.code))
+    return scope(statement, user, Store.site_id)
+
+
+def movements_of(user, item: StockItem):
+    statement = (select(Movement).options(joinedload(Movement.bin).joinedload(StockBin.store)
+                                          .joinedload(Store.site),
+                                          joinedload(Movement.created_by),
+                                          joinedload(Movement.person),
+                                          joinedload(Movement.work_order))
+                 .where(Movement.item_id == item.id).order_by(*MOVEMENT_ORDER))
+    return scope(statement, user, Movement.site_id)
+
+
+def store_list(user, *, include_archived: bool = False):
+    statement = select(Store).options(joinedload(Store.site)).order_by(Store.code, Store.id)
+    if not include_archived:
+        statement = statement.where(Store.active)
+    return scope(statement, user, Store.site_id)
+
+
+def get_store(user, store_id: int) -> Store:
+    store = db.session.scalar(scope(select(Store).options(joinedload(Store.site))
+                                    .where(Store.id == store_id), user, Store.site_id))
+    if store is None:
+        abort(404)
+    return store
+
+
+def bins_of(store: Store):
+    """A store's bins with how many items are in each and what they are worth."""
+    items = (select(func.count()).where(StockBalance.bin_id == StockBin.id,
+                                        StockBalance.quantity != 0)
+             .correlate(StockBin).scalar_subquery())
+    return (select(StockBin, items.label("items")).where(StockBin.store_id == store.id)
+            .order_by(StockBin.code))
+
+
+def bin_by_code(store: Store, code: str) -> StockBin | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return db.session.scalar(select(StockBin).options(joinedload(StockBin.store)).where(
+        StockBin.store_id == store.id, StockBin.code == code, StockBin.active))
+
+
+def recent_movements(user, store: Store, kinds: tuple[str, ...], limit: int = 10):
+    """What this user posted at this store lately (the screen's saved lines)."""
+    return (select(Movement).options(joinedload(Movement.item), joinedload(Movement.bin))
+            .where(Movement.store_id == store.id, Movement.kind.in_(kinds),
+                   Movement.created_by_id == user.id)
+            .order_by(Movement.id.desc()).limit(limit))
+
+
+def store_value(store: Store) -> Decimal:
+    return db.session.scalar(select(func.coalesce(func.sum(
+        StockBalance.quantity * StockItem.unit_cost), 0)).join(
+        StockItem, StockItem.id == StockBalance.item_id).where(
+        StockBalance.store_id == store.id)) or Decimal("0")

@@ -1,0 +1,226 @@
+"""Stock pages: the item list and an item's page, items added and edited; stores and their
+bins; the screens that receive, issue, return, transfer and adjust stock, one line per
+request; a code nobody knew attached to an item."""
+
+from dataclasses import dataclass
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.core.forms import apply
+from app.core.idempotency import idempotent
+from app.core.pagination import keyset_page
+from app.core.params import int_arg, text_arg
+from app.core.permissions import requires
+from app.core.render import form_page, render_page
+from app.extensions import db
+from app.sites import queries as site_queries
+from app.stock import bp, queries, services
+from app.stock.forms import (
+    AdjustForm,
+    AttachCodeForm,
+    BinForm,
+    IssueForm,
+    ItemEditForm,
+    ItemForm,
+    ReceiveForm,
+    ReturnForm,
+    StoreForm,
+    TransferForm,
+)
+from app.stock.models import ADJUST_REASON_LABELS, MOVEMENT_LABELS
+from app.stock.services import quantity_text, signed_quantity
+
+LABELS = {"movement_labels": MOVEMENT_LABELS, "reason_labels": ADJUST_REASON_LABELS,
+          "quantity_text": quantity_text, "signed_quantity": signed_quantity}
+
+
+# --- items ---------------------------------------------------------------------------------------
+
+@bp.route("/")
+@requires("stock.view")
+def items():
+    filters = {"search": text_arg("q"), "category": text_arg("category", 60),
+               "low": text_arg("low") == "1", "archived": text_arg("archived") == "1"}
+    order, key_of = queries.item_order(filters["search"])
+    page = keyset_page(queries.item_list(current_user, **filters), *order, key_of=key_of)
+    on_hand = queries.on_hand_of(current_user, [item.id for item in page.items])
+    return render_page("stock/items.html", "item_results", page=page, filters=filters,
+                       on_hand=on_hand,
+                       category_options=[(name, name) for name in queries.categories()],
+                       **LABELS)
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@requires("stock.manage")
+@idempotent
+def item_new():
+    form = ItemForm()
+    if request.method == "GET" and text_arg("code", 64):  # from a scan nobody knew
+        form.barcodes.data = text_arg("code", 64)
+    if form.validate_on_submit() and (made := apply(form, services.create_item, form.fields(),
+                                                    by=current_user)):
+        flash(_("Item %(sku)s added.", sku=made.sku), "success")
+        return redirect(url_for("stock.item", item_id=made.id), 303)
+    return form_page("stock/item_form.html", form, form=form, item=None,
+                     categories=queries.categories())
+
+
+@bp.route("/items/<int:item_id>")
+@requires("stock.view")
+def item(item_id):
+    found = queries.get_item(item_id)
+    balances = db.session.execute(queries.balances_of(current_user, found)).all()
+    page = keyset_page(queries.movements_of(current_user, found), *queries.MOVEMENT_ORDER)
+    return render_page("stock/item.html", "item_movements", item=found, balances=balances,
+                       on_hand=sum(balance.quantity for balance, _bin, _store in balances),
+                       page=page, **LABELS)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@requires("stock.manage")
+def item_edit(item_id):
+    found = queries.get_item(item_id, lock=True)
+    form = ItemEditForm()
+    if request.method == "GET":
+        form.fill_from(found)
+    if form.validate_on_submit() and apply(form, services.update_item, found, form.fields(),
+                                           by=current_user):
+        flash(_("Item %(sku)s saved.", sku=found.sku), "success")
+        return redirect(url_for("stock.item", item_id=found.id), 303)
+    return form_page("stock/item_form.html", form, form=form, item=found,
+                     categories=queries.categories())
+
+
+@bp.route("/codes/attach", methods=["GET", "POST"])
+@requires("stock.manage")
+def attach_code():
+    """A scanned code that found nothing: attached to an existing item (or a new one)."""
+    form = AttachCodeForm()
+    if request.method == "GET":
+        form.code.data = text_arg("code", 64)
+    if form.validate_on_submit() and apply(form, services.attach_code, form.item_record,
+                                           form.code.data, by=current_user):
+        flash(_("Scanning %(code)s now finds %(sku)s.", code=form.code.data.strip(),
+                sku=form.item_record.sku), "success")
+        return redirect(url_for("stock.item", item_id=form.item_record.id), 303)
+    return form_page("stock/attach_code.html", form, form=form)
+
+
+# --- stores and bins -----------------------------------------------------------------------------
+
+@bp.route("/stores/")
+@requires("stock.view")
+def stores():
+    found = db.session.scalars(queries.store_list(current_user, include_archived=True)).all()
+    return render_page("stock/stores.html", stores=found)
+
+
+@bp.route("/stores/new", methods=["GET", "POST"])
+@requires("stock.manage")
+@idempotent
+def store_new():
+    sites, site = site_queries.chosen_site(current_user, int_arg("site"))
+    form = StoreForm()
+    if site is not None and form.validate_on_submit() and (made := apply(
+            form, services.create_store, site, code=form.code.data, name=form.name.data,
+            allows_negative=bool(form.allows_negative.data), by=current_user)):
+        flash(_("Store %(code)s added.", code=made.code), "success")
+        return redirect(url_for("stock.store", store_id=made.id), 303)
+    return form_page("stock/store_form.html", form, form=form, site=site, sites=sites)
+
+
+def _store_page(store, bin_form=None):
+    bins = db.session.execute(queries.bins_of(store)).all()
+    return form_page("stock/store.html", bin_form, store=store, bins=bins,
+                     value=queries.store_value(store),
+                     bin_form=bin_form or BinForm(formdata=None))
+
+
+@bp.route("/stores/<int:store_id>")
+@requires("stock.view")
+def store(store_id):
+    return _store_page(queries.get_store(current_user, store_id))
+
+
+@bp.route("/stores/<int:store_id>/bins", methods=["POST"])
+@requires("stock.manage")
+@idempotent
+def bin_new(store_id):
+    found = queries.get_store(current_user, store_id)
+    form = BinForm()
+    if form.validate_on_submit() and (made := apply(
+            form, services.create_bins, found, (form.codes.data or "").splitlines(),
+            name=form.name.data or "", by=current_user)):
+        flash(_("%(num)d bins added.", num=len(made)) if len(made) > 1 else
+              _("Bin %(code)s added.", code=made[0].code), "success")
+        return redirect(url_for("stock.store", store_id=found.id), 303)
+    return _store_page(found, form)
+
+
+# --- moving stock: one screen per kind, one line per request -------------------------------------
+
+@dataclass(frozen=True)
+class Screen:
+    form: type
+    service: object
+    kinds: tuple[str, ...]
+    title: object
+    button: object
+    saved: object  # the flash of a line saved without JavaScript
+
+
+SCREENS = {
+    "receive": Screen(ReceiveForm, services.receive, ("receipt",), _l("Receive stock"),
+                      _l("Receive"), _l("Received.")),
+    "issue": Screen(IssueForm, services.issue, ("issue",), _l("Issue stock"), _l("Issue"),
+                    _l("Issued.")),
+    "give_back": Screen(ReturnForm, services.return_stock, ("return",), _l("Return stock"),
+                        _l("Return"), _l("Returned.")),
+    "transfer": Screen(TransferForm, services.transfer, ("transfer_out", "transfer_in"),
+                       _l("Move stock"), _l("Move"), _l("Moved.")),
+    "adjust": Screen(AdjustForm, services.adjust, ("adjustment",), _l("Adjust stock"),
+                     _l("Adjust"), _l("Adjusted.")),
+}
+
+
+def _move_screen(store_id: int, kind: str):
+    found = queries.get_store(current_user, store_id)
+    screen = SCREENS[kind]
+    extra = {"user": current_user} if kind == "transfer" else {}
+    form = screen.form(store=found, **extra)
+    saved = None
+    if form.validate_on_submit() and (made := apply(form, screen.service, **form.details(),
+                                                    by=current_user)):
+        saved = made[0] if isinstance(made, tuple) else made
+        if not request.htmx:
+            flash(str(screen.saved), "success")
+            return redirect(url_for(f"stock.{kind}", store_id=found.id, bin=form.bin.data),
+                            303)
+        kept_bin = form.bin.data
+        form = screen.form(formdata=None, store=found, **extra)  # the next line, same bin
+        form.bin.data = kept_bin
+    elif request.method == "GET":
+        form.bin.data = text_arg("bin", 40)
+    lines = db.session.scalars(queries.recent_movements(current_user, found,
+                                                        screen.kinds)).all()
+    return form_page("stock/move.html", form, fragment="move_form", store=found, form=form,
+                     kind=kind, screen=screen, saved=saved, lines=lines, **LABELS)
+
+
+def _screen_view(kind: str):
+    def view(store_id: int):
+        return _move_screen(store_id, kind)
+
+    view.__name__ = kind
+    return requires("stock.move")(idempotent(view))
+
+
+# endpoint (stock.receive ...) -> its path under the store
+SCREEN_PATHS = {"receive": "receive", "issue": "issue", "give_back": "return",
+                "transfer": "transfer", "adjust": "adjust"}
+for _kind, _path in SCREEN_PATHS.items():
+    bp.add_url_rule(f"/stores/<int:store_id>/{_path}", _kind, _screen_view(_kind),
+                    methods=["GET", "POST"])
