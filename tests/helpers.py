@@ -276,3 +276,22 @@ def make_stock(app, site, by, *, sku: str | None = None, on_hand: int = 0) -> di
         db.session.commit()
         return {"item_id": item.id, "store_id": store.id, "bin_id": bins[0].id,
                 "other_bin_id": bins[1].id, "sku": sku}
+
+
+def make_part_request(app, records: dict, by) -> dict:
+    """Parts asked for on the work order of `records` (make_work_order), of the item of
+    `records` (make_stock), as if it were open work."""
+    from decimal import Decimal
+
+    from app.stock.models import PartRequest
+
+    with app.app_context():
+        from app.maintenance.models import WorkOrder
+
+        work_order = db.session.get(WorkOrder, records["work_order_id"])
+        asked = PartRequest(work_order_id=work_order.id, site_id=work_order.site_id,
+                            item_id=records["item_id"], quantity=Decimal("1"),
+                            requested_by_id=by.id)
+        db.session.add(asked)
+        db.session.commit()
+        return {"part_request_id": asked.id}

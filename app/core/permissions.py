@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stock.view": frozenset({"admin", "supervisor", "technician", "storekeeper"}),
     "stock.move": frozenset({"admin", "supervisor", "storekeeper"}),  # receive, issue, ...
     "stock.manage": frozenset({"admin", "supervisor", "storekeeper"}),  # items, stores, bins
+    "parts.request": frozenset({"admin", "supervisor", "technician"}),  # on their work orders
 }
 
 

@@ -144,6 +144,11 @@ class CodeForm(IdempotentForm):
 class CodeEditForm(CodeForm):
     idempotency_key = None
     active = BooleanField(_l("In use (clear to archive)"))
+    hourly_rate = DecimalField(_l("Cost of an hour"), places=2, validators=[
+        Optional(), finite, NumberRange(0, 99_999_999, message=_l("Enter a cost of 0 or "
+                                                                  "more."))],
+        description=_l("A work order's labour costs its hours at the rate of the skill it "
+                       "needs."), render_kw={"inputmode": "decimal"})
 
 
 # --- work orders ---------------------------------------------------------------------------------

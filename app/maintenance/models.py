@@ -37,6 +37,9 @@ class MaintenanceCode(TimestampMixin, db.Model):
     name_zh: Mapped[str] = mapped_column(String(100), default="")
     position: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)
+    # a skill's cost of an hour of labour: a work order's labour cost is its hours at the
+    # rate of the skill it needs
+    hourly_rate: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
 
     __table_args__ = (UniqueConstraint("kind", "name"),)
 

@@ -217,12 +217,16 @@ def add_code(kind: str, *, name: str, name_zh: str = "", by) -> MaintenanceCode:
     return code
 
 
-def update_code(code: MaintenanceCode, *, name: str, name_zh: str, active: bool, by) -> None:
+def update_code(code: MaintenanceCode, *, name: str, name_zh: str, active: bool,
+                hourly_rate: Decimal | None = None, by) -> None:
+    """An entry renamed or archived; a skill's hourly rate (the others have none)."""
     name = name.strip()
     _check_code_name(code.kind, name, exclude_id=code.id)
-    before = audit.snapshot(code, ("name", "name_zh", "active"))
+    audited = ("name", "name_zh", "active", "hourly_rate")
+    before = audit.snapshot(code, audited)
     code.name, code.name_zh, code.active = name, (name_zh or "").strip(), active
-    old, new = audit.changes(before, audit.snapshot(code, ("name", "name_zh", "active")))
+    code.hourly_rate = hourly_rate if code.kind == "skill" else None
+    old, new = audit.changes(before, audit.snapshot(code, audited))
     if new:
         audit.record(by, "update", code, summary=name, before=old, after=new)
 

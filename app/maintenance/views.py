@@ -314,7 +314,7 @@ def list_edit(code_id: int):
     form = CodeEditForm(obj=entry)
     if form.validate_on_submit() and apply(
             form, services.update_code, entry, name=form.name.data, name_zh=form.name_zh.data,
-            active=form.active.data, by=current_user):
+            active=form.active.data, hourly_rate=form.hourly_rate.data, by=current_user):
         flash(_("%(name)s saved.", name=entry.name), "success")
         return redirect(url_for("maintenance.lists", _anchor=entry.kind), 303)
     return form_page("maintenance/list_entry.html", form, form=form, entry=entry,

@@ -10,5 +10,6 @@ bp = Blueprint("stock", __name__)
 label_entity("stockitem", _l("stock item"))
 label_entity("store", _l("store"))
 label_entity("stockbin", _l("bin"))
+label_entity("partrequest", _l("part request"))
 
-from app.stock import registrations, views  # noqa: E402,F401
+from app.stock import registrations, request_views, views  # noqa: E402,F401

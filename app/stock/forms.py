@@ -3,8 +3,16 @@ into it, says plainly when a code finds nothing, and hands the service records."
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange, Optional, Regexp, StopValidation, ValidationError
 
 from app.auth.models import User
@@ -15,7 +23,7 @@ from app.extensions import db
 from app.maintenance.models import WorkOrder
 from app.stock import queries
 from app.stock.models import ADJUST_REASON_LABELS, ADJUST_REASONS
-from app.stock.services import ItemFields
+from app.stock.services import ItemFields, quantity_text
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9._/-]+$",
                    message=_l("Use letters, digits, dots, dashes, slashes and underscores."))
@@ -106,7 +114,7 @@ class BinForm(IdempotentForm):
         for code in (field.data or "").splitlines():
             if code.strip() and not (len(code.strip()) <= 40 and CODE_RULE.regex.match(
                     code.strip())):
-                raise ValidationError(_l("%(code)s: use up to 40 letters, digits, dots, "
+                raise ValidationError(_("%(code)s: use up to 40 letters, digits, dots, "
                                          "dashes, slashes and underscores.", code=code.strip()))
 
 
@@ -132,14 +140,14 @@ class MoveForm(IdempotentForm):
     def _bin(self, field):
         found = queries.bin_by_code(self.store, field.data)
         if found is None:
-            raise ValidationError(_l("No bin %(code)s in this store.",
+            raise ValidationError(_("No bin %(code)s in this store.",
                                      code=(field.data or "").strip().upper()))
         return found
 
     def validate_item(self, field):
         self.item_record = queries.item_by_code(field.data)
         if self.item_record is None:
-            raise ValidationError(_l("No item has the code %(code)s.",
+            raise ValidationError(_("No item has the code %(code)s.",
                                      code=(field.data or "").strip()))
 
     @property
@@ -165,6 +173,7 @@ class ReceiveForm(MoveForm):
 
 
 class IssueForm(MoveForm):
+    request = HiddenField()  # the part request it is issued for, if any
     work_order = StringField(_l("Work order"), validators=[length(20)],
                              description=_l("Its number, e.g. WO-2026-000123."),
                              render_kw={"autocapitalize": "characters"})
@@ -185,15 +194,31 @@ class IssueForm(MoveForm):
                 db.select(WorkOrder).where(WorkOrder.reference == reference,
                                            WorkOrder.site_id == self.store.site_id))
             if self.work_order_record is None:
-                raise ValidationError(_l("No work order %(reference)s at this site.",
+                raise ValidationError(_("No work order %(reference)s at this site.",
                                          reference=reference))
+
+    def validate_request(self, field):
+        self.request_record = None
+        if field.data:
+            self.request_record = queries.open_request(field.data, self.store.site_id)
+            if self.request_record is None:
+                raise ValidationError(_l("This request is no longer waiting."))
 
     def validate_person(self, field):
         if field.data is not None and field.data not in {value for value, _label in
                                                          self.person.choices if value}:
             raise ValidationError(_l("Choose from the list."))
 
+    def fill_from_request(self, request) -> None:
+        self.request.data = str(request.id)
+        self.item.data = request.item.sku
+        self.quantity.data = Decimal(quantity_text(request.outstanding))  # 3, not 3.000
+        self.work_order.data = request.work_order.reference
+
     def details(self) -> dict:
+        if self.request_record is not None:  # to the request's work order, and marked on it
+            return {"request": self.request_record, "bin_": self.bin_record,
+                    "quantity": self.quantity.data, "note": self.note.data or ""}
         person = db.session.get(User, self.person.data) if self.person.data else None
         return {**self.records(), "quantity": self.quantity.data,
                 "work_order": self.work_order_record, "person": person,
@@ -237,7 +262,7 @@ class TransferForm(MoveForm):
             return
         self.to_bin_record = queries.bin_by_code(target, field.data)
         if self.to_bin_record is None:
-            raise ValidationError(_l("No bin %(code)s in store %(store)s.",
+            raise ValidationError(_("No bin %(code)s in store %(store)s.",
                                      code=(field.data or "").strip().upper(),
                                      store=target.code))
 
@@ -267,6 +292,22 @@ class AdjustForm(MoveForm):
         return {**self.records(), "change": self.change.data, "reason": self.reason.data}
 
 
+class PartRequestForm(IdempotentForm):
+    """Parts a technician asks for on a work order."""
+
+    item = StringField(_l("Part"), validators=[required(), length(64)],
+                       description=_l("Its SKU or barcode (scan it), e.g. BRG-6204."),
+                       render_kw=SCAN)
+    quantity = _quantity(_l("Quantity"), default=Decimal("1"))
+    note = StringField(_l("Note"), validators=[length(300)])
+
+    def validate_item(self, field):
+        self.item_record = queries.item_by_code(field.data)
+        if self.item_record is None:
+            raise ValidationError(_("No item has the code %(code)s.",
+                                     code=(field.data or "").strip()))
+
+
 class AttachCodeForm(Form):
     code = StringField(_l("Code"), validators=[required(), length(64)], render_kw=SCAN)
     sku = StringField(_l("Item SKU"), validators=[required(), length(40)],
@@ -275,6 +316,6 @@ class AttachCodeForm(Form):
     def validate_sku(self, field):
         self.item_record = queries.item_by_code(field.data)
         if self.item_record is None:
-            raise ValidationError(_l("No item has the code %(code)s.",
+            raise ValidationError(_("No item has the code %(code)s.",
                                      code=(field.data or "").strip()))
 

@@ -22,6 +22,9 @@ MOVEMENT_KINDS = ("receipt", "issue", "return", "transfer_out", "transfer_in", "
 MOVEMENT_LABELS = {"receipt": _l("Received"), "issue": _l("Issued"), "return": _l("Returned"),
                    "transfer_out": _l("Moved out"), "transfer_in": _l("Moved in"),
                    "adjustment": _l("Adjusted")}
+REQUEST_STATUSES = ("open", "issued", "cancelled")
+REQUEST_STATUS_LABELS = {"open": _l("Asked for"), "issued": _l("Issued"),
+                         "cancelled": _l("Cancelled")}
 ADJUST_REASONS = ("count", "damaged", "expired", "found", "lost", "other")
 ADJUST_REASON_LABELS = {"count": _l("Counted different"), "damaged": _l("Damaged"),
                         "expired": _l("Expired"), "found": _l("Found"), "lost": _l("Lost"),
@@ -117,6 +120,8 @@ class Movement(db.Model):
     pair_id: Mapped[int | None]  # a transfer's in half: its out half
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id",
                                                                  ondelete="RESTRICT"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("stock_part_request.id",
+                                                              ondelete="RESTRICT"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     cost_centre: Mapped[str] = mapped_column(String(40), default="")
     supplier: Mapped[str] = mapped_column(String(100), default="")
@@ -145,6 +150,40 @@ class Movement(db.Model):
     @property
     def value(self) -> Decimal:
         return self.quantity * self.unit_cost
+
+
+class PartRequest(TimestampMixin, db.Model):
+    """Parts a technician asks for on a work order; the storekeeper issues them (issue
+    movements naming the request), at once or in parts, or it is cancelled."""
+
+    __tablename__ = "stock_part_request"
+    __entity__ = "partrequest"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id",
+                                                          ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id", ondelete="RESTRICT"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    issued: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal("0"))  # issued for it so far
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    note: Mapped[str] = mapped_column(String(300), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                   ondelete="SET NULL"))
+
+    item = relationship("StockItem")
+    work_order = relationship("WorkOrder")
+    requested_by = relationship("User")
+
+    __table_args__ = (
+        Index("ix_stock_part_request_work_order", "work_order_id", "id"),
+        # the storekeeper's list: what is still asked for at a site, oldest first
+        Index("ix_stock_part_request_open", "site_id", "id",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+    )
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.quantity - self.issued, Decimal("0"))
 
 
 class StockBalance(db.Model):

@@ -4,14 +4,23 @@ movements are scoped to the user's sites."""
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import joinedload
 
 from app.core.db import for_change
+from app.core.fields import record_id
 from app.core.scoping import scope
 from app.core.search import list_order, search_in
 from app.extensions import db
-from app.stock.models import ItemBarcode, Movement, StockBalance, StockBin, StockItem, Store
+from app.stock.models import (
+    ItemBarcode,
+    Movement,
+    PartRequest,
+    StockBalance,
+    StockBin,
+    StockItem,
+    Store,
+)
 
 ITEM_ORDER = (StockItem.sku.asc(), StockItem.id.asc())  # the SKU's unique index
 MOVEMENT_ORDER = (Movement.id.desc(),)  # newest first, by ix_stock_movement_item
@@ -77,9 +86,12 @@ def item_by_code(code: str) -> StockItem | None:
     code = (code or "").strip()
     if not code:
         return None
-    found = db.session.scalar(select(StockItem).join(ItemBarcode).where(
-        ItemBarcode.code == code))
-    return found or db.session.scalar(select(StockItem).where(StockItem.sku == code.upper()))
+    # one query: each code is either one item's barcode or one item's SKU (services keep
+    # them apart), so at most one row; a barcode wins if both ever matched
+    barcode = select(ItemBarcode.item_id).where(ItemBarcode.code == code).scalar_subquery()
+    return db.session.scalar(select(StockItem).where(
+        (StockItem.id == barcode) | (StockItem.sku == code.upper()))
+        .order_by((StockItem.sku == code.upper()).asc()).limit(1))
 
 
 def balances_of(user, item: StockItem):
@@ -148,3 +160,40 @@ def store_value(store: Store) -> Decimal:
         StockBalance.quantity * StockItem.unit_cost), 0)).join(
         StockItem, StockItem.id == StockBalance.item_id).where(
         StockBalance.store_id == store.id)) or Decimal("0")
+
+
+# --- part requests -------------------------------------------------------------------------------
+
+REQUEST_ORDER = (PartRequest.id.asc(),)  # oldest first: who asked first is served first
+
+
+def open_requests(user, site_id: int | None = None):
+    """What technicians are waiting for at the user's sites (ix_stock_part_request_open)."""
+    statement = (select(PartRequest).options(
+        joinedload(PartRequest.item), joinedload(PartRequest.requested_by),
+        joinedload(PartRequest.work_order))
+        # as the partial index says it (a literal, not a parameter), so that it is used
+        .where(PartRequest.status == literal_column("'open'"))
+        .order_by(*REQUEST_ORDER))
+    if site_id:
+        statement = statement.where(PartRequest.site_id == site_id)
+    return scope(statement, user, PartRequest.site_id)
+
+
+def open_request(request_id, site_id: int) -> PartRequest | None:
+    try:
+        number = record_id(request_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(for_change(select(PartRequest).options(
+        joinedload(PartRequest.item), joinedload(PartRequest.work_order)).where(
+        PartRequest.id == number, PartRequest.site_id == site_id,
+        PartRequest.status == "open")))
+
+
+def get_request(user, request_id: int) -> PartRequest:
+    found = db.session.scalar(for_change(scope(select(PartRequest).where(
+        PartRequest.id == request_id), user, PartRequest.site_id)))
+    if found is None:
+        abort(404)
+    return found

@@ -1,6 +1,20 @@
-"""What stock puts in shared registries: what an item is searched by."""
+"""What stock puts in shared registries: what an item is searched by, the storekeeper's
+home page."""
 
+from app.core.pagination import capped_count
 from app.core.search import searchable
+from app.dashboard.panels import register
+from app.stock import queries
 from app.stock.models import StockItem
 
 searchable(StockItem, "fts_stock_item", ("sku", "name", "name_zh", "category"))
+
+
+@register
+def home_stock(user):
+    """A storekeeper's home page: the parts technicians are waiting for, and the stock
+    screens (managers reach them from Stock: their home page has its own budget)."""
+    if user.is_manager or not user.can("stock.move"):
+        return None
+    waiting = capped_count(queries.open_requests(user))
+    return "stock/_home.html", {"waiting": waiting}

@@ -9,6 +9,7 @@ SQLite's writers queue)."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -96,7 +97,7 @@ def _check_code_free(code: str, item: StockItem | None, *, field: str) -> None:
     if owner is None:
         owner = db.session.scalar(select(StockItem.id).where(StockItem.sku == code.upper()))
     if owner is not None and owner != getattr(item, "id", None):
-        raise DomainError(_l("The code %(code)s already finds another item.", code=code),
+        raise DomainError(_("The code %(code)s already finds another item.", code=code),
                           field=field)
 
 
@@ -145,7 +146,7 @@ def create_bins(store: Store, codes: list[str], *, name: str = "", by) -> list[S
     taken = db.session.scalars(select(StockBin.code).where(StockBin.store_id == store.id,
                                                            StockBin.code.in_(codes))).all()
     if taken:
-        raise DomainError(_l("This store already has bin %(codes)s.", codes=", ".join(taken)),
+        raise DomainError(_("This store already has bin %(codes)s.", codes=", ".join(taken)),
                           field="codes")
     bins = [StockBin(store_id=store.id, code=code, name=name.strip()) for code in codes]
     db.session.add_all(bins)
@@ -161,7 +162,7 @@ def receive(item: StockItem, bin_: StockBin, quantity: Decimal, *, supplier: str
             reference: str = "", unit_cost: Decimal | None = None, note: str = "",
             by) -> Movement:
     """Stock in from a supplier. A unit cost given becomes the item's (its last price)."""
-    _check_quantity(quantity)
+    check_quantity(quantity)
     if unit_cost is not None:
         if unit_cost < 0:
             raise DomainError(_l("Enter a cost of 0 or more."), field="unit_cost")
@@ -171,9 +172,10 @@ def receive(item: StockItem, bin_: StockBin, quantity: Decimal, *, supplier: str
 
 
 def issue(item: StockItem, bin_: StockBin, quantity: Decimal, *, work_order=None, person=None,
-          cost_centre: str = "", note: str = "", by) -> Movement:
+          cost_centre: str = "", note: str = "", request_id: int | None = None,
+          by) -> Movement:
     """Stock out, to a work order, a person or a cost centre (at least one)."""
-    _check_quantity(quantity)
+    check_quantity(quantity)
     if work_order is None and person is None and not cost_centre.strip():
         raise DomainError(_l("Say who or what it is issued to: a work order, a person or a "
                              "cost centre."), field="work_order")
@@ -181,13 +183,13 @@ def issue(item: StockItem, bin_: StockBin, quantity: Decimal, *, work_order=None
         raise DomainError(_l("This work order is at another site."), field="work_order")
     return _post("issue", item, bin_, -quantity, by=by, work_order_id=getattr(
         work_order, "id", None), person_id=getattr(person, "id", None),
-        cost_centre=cost_centre.strip(), note=note)
+        cost_centre=cost_centre.strip(), note=note, request_id=request_id)
 
 
 def return_stock(item: StockItem, bin_: StockBin, quantity: Decimal, *, work_order=None,
                  note: str = "", by) -> Movement:
     """Unused stock back on the shelf (from a work order, if it was issued to one)."""
-    _check_quantity(quantity)
+    check_quantity(quantity)
     return _post("return", item, bin_, quantity, by=by,
                  work_order_id=getattr(work_order, "id", None), note=note)
 
@@ -195,7 +197,7 @@ def return_stock(item: StockItem, bin_: StockBin, quantity: Decimal, *, work_ord
 def transfer(item: StockItem, from_bin: StockBin, to_bin: StockBin, quantity: Decimal, *,
              note: str = "", by) -> tuple[Movement, Movement]:
     """Out of one bin and into another (of this store or another): a pair of movements."""
-    _check_quantity(quantity)
+    check_quantity(quantity)
     if from_bin.id == to_bin.id:
         raise DomainError(_l("Choose another bin to move it to."), field="to_bin")
     _lock_balances(item, [from_bin, to_bin])
@@ -216,7 +218,7 @@ def adjust(item: StockItem, bin_: StockBin, change: Decimal, *, reason: str, not
     return _post("adjustment", item, bin_, change, by=by, reason=reason, note=note)
 
 
-def _check_quantity(quantity) -> None:
+def check_quantity(quantity) -> None:
     if quantity is None or not Decimal(quantity).is_finite() or not \
             Decimal("0") < quantity <= MAX_QUANTITY:
         raise DomainError(_l("Enter a quantity above 0, up to 999,999."), field="quantity")
@@ -227,7 +229,7 @@ def _post(kind: str, item: StockItem, bin_: StockBin, quantity: Decimal, *, by,
     """The one way a quantity changes: the balance first (refused if it would go below
     zero), then the movement."""
     if not item.active:
-        raise DomainError(_l("Item %(sku)s is archived.", sku=item.sku), field="item")
+        raise DomainError(_("Item %(sku)s is archived.", sku=item.sku), field="item")
     store = bin_.store
     _change_balance(item, bin_, store, quantity)
     movement = Movement(kind=kind, item_id=item.id, bin_id=bin_.id, store_id=store.id,
@@ -268,7 +270,7 @@ def _change_balance(item: StockItem, bin_: StockBin, store: Store, change: Decim
     if db.session.execute(update).rowcount != 1:
         left = db.session.scalar(select(table.c.quantity).where(
             table.c.item_id == item.id, table.c.bin_id == bin_.id)) or 0
-        raise DomainError(_l("Only %(quantity)s %(unit)s of %(sku)s in bin %(bin)s.",
+        raise DomainError(_("Only %(quantity)s %(unit)s of %(sku)s in bin %(bin)s.",
                              quantity=quantity_text(left), unit=item.unit, sku=item.sku,
                              bin=bin_.code), field="quantity")
 

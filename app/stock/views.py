@@ -17,7 +17,7 @@ from app.core.permissions import requires
 from app.core.render import form_page, render_page
 from app.extensions import db
 from app.sites import queries as site_queries
-from app.stock import bp, queries, services
+from app.stock import bp, part_requests, queries, services
 from app.stock.forms import (
     AdjustForm,
     AttachCodeForm,
@@ -175,8 +175,8 @@ class Screen:
 SCREENS = {
     "receive": Screen(ReceiveForm, services.receive, ("receipt",), _l("Receive stock"),
                       _l("Receive"), _l("Received.")),
-    "issue": Screen(IssueForm, services.issue, ("issue",), _l("Issue stock"), _l("Issue"),
-                    _l("Issued.")),
+    "issue": Screen(IssueForm, part_requests.issue_line, ("issue",), _l("Issue stock"),
+                    _l("Issue"), _l("Issued.")),
     "give_back": Screen(ReturnForm, services.return_stock, ("return",), _l("Return stock"),
                         _l("Return"), _l("Returned.")),
     "transfer": Screen(TransferForm, services.transfer, ("transfer_out", "transfer_in"),
@@ -204,6 +204,10 @@ def _move_screen(store_id: int, kind: str):
         form.bin.data = kept_bin
     elif request.method == "GET":
         form.bin.data = text_arg("bin", 40)
+        asked = queries.open_request(text_arg("request", 12), found.site_id) \
+            if kind == "issue" and text_arg("request", 12) else None
+        if asked is not None:  # from the list of parts asked for
+            form.fill_from_request(asked)
     lines = db.session.scalars(queries.recent_movements(current_user, found,
                                                         screen.kinds)).all()
     return form_page("stock/move.html", form, fragment="move_form", store=found, form=form,

@@ -35,7 +35,10 @@ def checklist(app, world):
 
 
 def switch_to(page: Page, username: str, name: str) -> None:
-    """Another person on the same phone: signed out (the session cookie gone), signed in."""
+    """Another person on the same phone: signed out (the session cookie gone), signed in.
+    What the page still loads (a work order's parts) is let finish first: signed out, it
+    would send the phone to the sign-in page in the middle of this one's loading."""
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.goto("/login")
     sign_in(page, username)

@@ -67,3 +67,70 @@ def test_stock_is_received_by_scanning_and_moved_between_bins(page: Page, app, w
     expect(page.get_by_text("Moved in +2 pcs")).to_be_visible()
     screenshot("item")
     assert_clean_console(console)
+
+
+@pytest.mark.parametrize("viewport", ["phone"])
+def test_parts_are_asked_for_on_a_work_order_issued_and_costed(page: Page, app, world, console,
+                                                               screenshot):
+    from datetime import date
+    from decimal import Decimal
+
+    from app.extensions import db
+    from app.maintenance import services as maintenance
+    from app.maintenance import work_log, work_orders
+    from app.maintenance.models import WorkOrder
+    from tests.browser.test_round_flows import switch_to
+    from tests.helpers import make_work_order
+
+    console.allow(r"status of 422")
+    boss = make_user(app, username="sue", name="Sue Visor", roles=("supervisor",),
+                     sites=[world.site])
+    tech = make_user(app, username="tom", name="Tom Tech", roles=("technician",),
+                     sites=[world.site])
+    keeper = make_user(app, username="kim", name="Kim Keeper", roles=("storekeeper",),
+                       sites=[world.site])
+    make_stock(app, world.site, keeper, sku="BRG-6204", on_hand=6)
+    records = make_work_order(app, world.site, boss)
+    with app.test_request_context():
+        skill = maintenance.add_code("skill", name="Mechanic", by=None)
+        maintenance.update_code(skill, name="Mechanic", name_zh="", active=True,
+                                hourly_rate=Decimal("80"), by=None)
+        work_order = db.session.get(WorkOrder, records["work_order_id"])
+        work_orders.approve(work_order, kind="corrective", priority=2, assignee_ids=[tech.id],
+                            due_on=None, skill_id=skill.id, by=db.session.get(type(boss),
+                                                                              boss.id))
+        work_log.log_hours(work_order, hours=Decimal("2"), worked_on=date.today(),
+                           by=db.session.get(type(tech), tech.id))
+        db.session.commit()
+        reference = work_order.reference
+    page.goto(f"/maintenance/work-orders/{records['work_order_id']}")
+    sign_in(page, "tom")
+    parts = page.locator("#parts")
+    parts.get_by_text("Ask for parts", exact=True).first.click()
+    parts.get_by_label("Part", exact=True).fill("BRG-6204")
+    parts.get_by_label("Quantity").fill("2")
+    parts.get_by_role("button", name="Ask for parts").click()
+    expect(page.locator("#parts").get_by_role("row", name="BRG-6204")).to_contain_text(
+        "Asked for")
+    screenshot("asked")
+
+    switch_to(page, "kim", "Kim Keeper")
+    page.goto("/stock/part-requests/")
+    page.get_by_role("button", name=f"Issue from {'S' + world.site.code}").click()
+    expect(page.get_by_text(f"For the parts asked for on {reference}.")).to_be_visible()
+    expect(page.get_by_label("Item", exact=True)).to_have_value("BRG-6204")
+    scan(page, "Bin", "A-01")
+    page.get_by_role("button", name="Issue").click()
+    expect(page.locator("#saved-lines li").first).to_contain_text("-2 pcs")
+    screenshot("issued")
+
+    switch_to(page, "tom", "Tom Tech")
+    page.goto(f"/maintenance/work-orders/{records['work_order_id']}")
+    costs = page.get_by_role("definition")
+    expect(page.locator("#parts").get_by_role("row", name="BRG-6204").first).to_contain_text(
+        "Issued")
+    expect(costs.filter(has_text="25.00")).to_have_count(1)  # 2 x 12.50
+    expect(costs.filter(has_text="185.00")).to_have_count(1)  # 2 h at 80.00 + 25.00
+    page.locator("#parts").scroll_into_view_if_needed()
+    screenshot("cost")
+    assert_clean_console(console)

@@ -38,7 +38,10 @@ FIELDS = ("name", "code", "address", "timezone", "notes", "area", "login", "pass
           "purchase_cost", "warranty_ends_on", "status", "criticality", "unit", "counting",
           "due_on", "asset_down", "photos", "skill", "assignees", "hold_reason", "work_done",
           "back_in_service", "tasks", "estimated_hours", "every", "every_unit", "fixed",
-          "lead_days", "meter", "meter_every", "meter_above", "meter_below", "lead_units")
+          "lead_days", "meter", "meter_every", "meter_above", "meter_below", "lead_units",
+          "sku", "unit_cost", "reorder_point", "reorder_quantity", "barcodes", "codes", "bin",
+          "item", "quantity", "to_store", "to_bin", "change", "supplier", "reference",
+          "work_order", "person", "cost_centre", "allows_negative", "request", "hourly_rate")
 # The builder's forms: one per question and section, each with its own prefix; an inspection's
 # fields are named after their question.
 QUESTION_FIELDS = ("kind", "prompt", "prompt_zh", "help", "help_zh", "weight", "unit", "lower",

@@ -11,6 +11,7 @@ from tests.helpers import (
     make_checklist,
     make_incident,
     make_inspection,
+    make_part_request,
     make_plan,
     make_request,
     make_schedule,
@@ -131,6 +132,8 @@ POST_WITH_EMPTY_FORM = {
     "stock.give_back": 422,
     "stock.transfer": 422,
     "stock.adjust": 422,
+    "stock.part_request_new": 422,  # the matrix work order is a request: said on the form
+    "stock.part_request_cancel": 303,
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
@@ -145,6 +148,8 @@ FRESH_RECORDS = ("inspections.",)
 RECORD_RULES = {
     "incidents.pause": lambda role: role in ("admin", "supervisor"),
     "incidents.resume": lambda role: role in ("admin", "supervisor"),
+    # who asked for the parts cancels them, or a manager: the matrix user did not ask
+    "stock.part_request_cancel": lambda role: role in ("admin", "supervisor"),
 }
 # Posted to every POST route: the usual required fields, empty (HTML forms send empty text).
 EMPTY_FIELDS = dict.fromkeys((
@@ -186,7 +191,7 @@ def world(app, site):
             app, other, other_reporter).items()},
         **{f"other_{name}": value for name, value in make_plan(
             app, other, other_reporter).items()},
-        **{f"other_{name}": value for name, value in make_stock(
+        **{f"other_{name}": value for name, value in _stock_with_request(
             app, other, other_reporter).items()},
         "kind": "category",
     }
@@ -224,7 +229,14 @@ def own_records(app, world, user) -> None:
                                published["template_id"]))
     world.update(make_work_order(app, world["site"], user))
     world.update(make_plan(app, world["site"], _builder(app, world)))
-    world.update(make_stock(app, world["site"], _builder(app, world)))
+    world.update(_stock_with_request(app, world["site"], _builder(app, world)))
+
+
+def _stock_with_request(app, site, by) -> dict:
+    """A store with an item, and parts of it asked for on a work order of the site."""
+    stock = make_stock(app, site, by)
+    work = make_work_order(app, site, by, code=f"PARTS-{site.code}")  # its keys not kept
+    return {**stock, **make_part_request(app, {**stock, **work}, by)}
 
 
 def _builder(app, world):
@@ -317,7 +329,7 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
                 "version_id", "section_id", "question_id", "inspection_id",
                 "schedule_id", "asset_uuid", "meter_id", "work_order_id", "plan_id",
-                "store_id"} & set(
+                "store_id", "part_request_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue
