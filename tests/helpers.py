@@ -295,3 +295,19 @@ def make_part_request(app, records: dict, by) -> dict:
         db.session.add(asked)
         db.session.commit()
         return {"part_request_id": asked.id}
+
+
+def make_purchase(app, records: dict, by) -> dict:
+    """A purchase request of the item of `records` (make_stock) for its store, waiting."""
+    from decimal import Decimal
+
+    from app.stock import purchasing
+    from app.stock.models import StockItem, Store
+
+    with app.test_request_context():
+        store = db.session.get(Store, records["store_id"])
+        request = purchasing.request_purchase(
+            store, [(db.session.get(StockItem, records["item_id"]), Decimal("5"))],
+            reason="Running low", by=db.session.get(type(by), by.id))
+        db.session.commit()
+        return {"purchase_id": request.id}

@@ -67,6 +67,7 @@ class KeysetPage:
     newer: str | None  # cursor of the page before (None: this is the first)
     count: int  # matching rows, COUNT_CAP at most
     capped: bool  # there are more than COUNT_CAP
+    counted: bool = True  # False: no count was made (keyset_page(counted=False))
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,13 @@ class Order:
         return tuple(getattr(item, column.key) for column in self.columns)
 
 
-def keyset_page(statement, *order_by, per_page: int | None = None, key_of=None) -> KeysetPage:
+def keyset_page(statement, *order_by, per_page: int | None = None, key_of=None,
+                counted: bool = True) -> KeysetPage:
     """A page of `statement` in `order_by` (for example `Incident.created_at.desc(),
     Incident.id.desc()`) after the row named by ?older= (or before ?newer=); a cursor that
     does not parse, or names no row, gives the first page. `key_of(row)` reads a row's key
-    when the order's columns are not the row's attributes (a search index's key)."""
+    when the order's columns are not the row's attributes (a search index's key);
+    `counted=False` leaves out the capped count, for a page that does not show it."""
     order, per_page = Order.of(*order_by, key_of=key_of), _per_page(per_page)
     statement = statement.order_by(None)
     direction, values = _cursor(order)
@@ -117,9 +120,9 @@ def keyset_page(statement, *order_by, per_page: int | None = None, key_of=None) 
     else:
         older = more and _encode(order.key_of(items[-1]))
         newer = values is not None and _encode(order.key_of(items[0]))
-    count = capped_count(statement)
+    count = capped_count(statement) if counted else 0  # a history that says no count
     return KeysetPage(items=items, older=older or None, newer=newer or None,
-                      count=min(count, COUNT_CAP), capped=count > COUNT_CAP)
+                      count=min(count, COUNT_CAP), capped=count > COUNT_CAP, counted=counted)
 
 
 def _rows(statement, order: Order, per_page: int, direction, values) -> tuple[list, bool]:

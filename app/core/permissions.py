@@ -62,6 +62,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stock.move": frozenset({"admin", "supervisor", "storekeeper"}),  # receive, issue, ...
     "stock.manage": frozenset({"admin", "supervisor", "storekeeper"}),  # items, stores, bins
     "parts.request": frozenset({"admin", "supervisor", "technician"}),  # on their work orders
+    "purchases.approve": MANAGERS,  # approve or reject purchase requests
 }
 
 

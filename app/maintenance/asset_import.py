@@ -2,16 +2,13 @@
 inside a savepoint), every bad row listed, and nothing kept unless every row is good. A dry
 run checks and keeps nothing either way."""
 
-import csv
-import io
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.core.domain import DomainError
+from app.core.csv_import import Problem, Report, create_in_savepoint, import_rows
 from app.extensions import db
 from app.maintenance import services
 from app.maintenance.models import ASSET_STATUSES, MaintenanceCode
@@ -20,66 +17,14 @@ from app.sites.models import Location, Site
 COLUMNS = ("code", "name", "category", "location", "parent", "status", "criticality", "make",
            "model", "serial_number", "barcode", "purchase_date", "purchase_cost",
            "warranty_ends_on", "notes")
-MAX_ROWS = 5000
-MAX_BYTES = 2 * 1024 * 1024
-
-
-@dataclass
-class Problem:
-    row: int  # as a spreadsheet numbers it: the header is row 1
-    column: str
-    message: str
-
-
-@dataclass
-class Report:
-    rows: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    imported: int = 0
-
-    @property
-    def good(self) -> bool:
-        return self.rows > 0 and not self.problems
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), or GB18030 as Chinese spreadsheet programs
-    save it."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DomainError(_("The file is not text (UTF-8 or GB18030)."), field="file")
 
 
 def import_assets(site: Site, text: str, *, dry_run: bool, by) -> Report:
     """Check every row; create the assets only when every row is good and it is no dry run."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [name for name in ("code", "name") if name not in header]
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if missing or unknown:
-        raise DomainError(_("The first row names the columns: code and name at least, and "
-                            "any of %(columns)s. Not understood: %(unknown)s.",
-                            columns=", ".join(COLUMNS),
-                            unknown=", ".join(missing + unknown)), field="file")
-    reader.fieldnames = header
-    report = Report()
     lookups = _Lookups(site)
-    outer = db.session.begin_nested()  # everything, kept only at the end if all is good
-    for number, row in enumerate(reader, start=2):
-        report.rows += 1
-        if report.rows > MAX_ROWS:
-            raise DomainError(_("At most %(count)d rows at a time.", count=MAX_ROWS),
-                              field="file")
-        _import_row(site, row, number, lookups, report, by=by)
-    if dry_run or report.problems:
-        outer.rollback()
-    else:
-        outer.commit()
-        report.imported = report.rows
-    return report
+    return import_rows(text, columns=COLUMNS, required=("code", "name"), dry_run=dry_run,
+                       import_row=lambda row, number, report: _import_row(
+                           site, row, number, lookups, report, by=by))
 
 
 def _import_row(site, row: dict, number: int, lookups, report: Report, *, by) -> None:
@@ -87,16 +32,8 @@ def _import_row(site, row: dict, number: int, lookups, report: Report, *, by) ->
     if problems:
         report.problems.extend(problems)
         return
-    savepoint = db.session.begin_nested()
-    try:
-        services.create_asset(site, values, by=by)
-    except DomainError as error:
-        savepoint.rollback()
-        column = {"parent_code": "parent", "location": "location"}.get(error.field or "",
-                                                                       error.field or "")
-        report.problems.append(Problem(number, column, str(error)))
-    else:
-        savepoint.commit()
+    create_in_savepoint(lambda: services.create_asset(site, values, by=by), number, report,
+                        {"parent_code": "parent"})
 
 
 class _Lookups:

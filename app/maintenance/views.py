@@ -2,13 +2,13 @@
 files, QR label), adding and editing assets, meters and readings, label sheets, and the
 lists admins edit."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app.core.attachments import attachments_for
-from app.core.domain import DomainError
+from app.core.csv_import import check_or_import
 from app.core.forms import apply
 from app.core.idempotency import idempotent
 from app.core.models import utcnow
@@ -195,30 +195,17 @@ def asset_import():
     if site is None:
         abort(404)
     form = ImportForm()
-    report, text = None, ""
-    if form.validate_on_submit():
-        importing = request.form.get("do") == "import"
-        try:
-            upload = form.file.data
-            text = importing_assets.decode(upload.read(importing_assets.MAX_BYTES + 1)) \
-                if upload and upload.filename else form.csv_text.data or ""
-            if len(text) > importing_assets.MAX_BYTES:
-                raise DomainError(_("The file is larger than 2 MB."), field="file")
-            if not text.strip():
-                raise DomainError(_("Choose a CSV file first."), field="file")
-            report = importing_assets.import_assets(site, text, dry_run=not importing,
-                                                by=current_user)
-        except DomainError as error:
-            form.file.errors.append(str(error))
-        else:
-            if importing and report.good:
-                flash(ngettext("%(num)d asset imported.", "%(num)d assets imported.",
-                               report.imported), "success")
-                return redirect(url_for("maintenance.assets", site=site.id), 303)
-    status = 422 if form.errors or (report and report.problems) else 200
+    sent = check_or_import(form, lambda text, dry_run: importing_assets.import_assets(
+        site, text, dry_run=dry_run, by=current_user))
+    if sent.imported:
+        flash(ngettext("%(num)d asset imported.", "%(num)d assets imported.",
+                       sent.report.imported), "success")
+        return redirect(url_for("maintenance.assets", site=site.id), 303)
     return render_page("maintenance/import.html", form=form, site=site, sites=sites,
-                       report=report, csv_text=text if report and report.good else "",
-                       columns=importing_assets.COLUMNS, status=status)
+                       report=sent.report, csv_text=sent.text,
+                       columns=importing_assets.COLUMNS,
+                       status=422 if form.errors or sent.report and sent.report.problems
+                       else 200)
 
 
 # --- meters --------------------------------------------------------------------------------------

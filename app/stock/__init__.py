@@ -11,5 +11,12 @@ label_entity("stockitem", _l("stock item"))
 label_entity("store", _l("store"))
 label_entity("stockbin", _l("bin"))
 label_entity("partrequest", _l("part request"))
+label_entity("purchaserequest", _l("purchase request"))
 
-from app.stock import registrations, request_views, views  # noqa: E402,F401
+from app.stock import (  # noqa: E402,F401
+    purchase_views,
+    registrations,
+    report_views,
+    request_views,
+    views,
+)

@@ -5,24 +5,28 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DecimalField,
+    FieldList,
+    FormField,
     HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms import Form as WtfForm
 from wtforms.validators import NumberRange, Optional, Regexp, StopValidation, ValidationError
 
 from app.auth.models import User
 from app.auth.queries import users_of_site
-from app.core.fields import finite, length, optional_record_id, required
+from app.core.fields import finite, length, optional_record_id, record_id, required
 from app.core.forms import Form, IdempotentForm
 from app.extensions import db
 from app.maintenance.models import WorkOrder
 from app.stock import queries
-from app.stock.models import ADJUST_REASON_LABELS, ADJUST_REASONS
+from app.stock.models import ADJUST_REASON_LABELS, ADJUST_REASONS, StockItem
 from app.stock.services import ItemFields, quantity_text
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9._/-]+$",
@@ -162,11 +166,26 @@ class MoveForm(IdempotentForm):
 
 
 class ReceiveForm(MoveForm):
+    purchase = HiddenField()  # the purchase request it is received against, if any
     supplier = StringField(_l("Supplier"), validators=[length(100)])
     reference = StringField(_l("Delivery note or order no."), validators=[length(100)])
     unit_cost = _amount(_l("Unit cost"), _l("Leave empty to keep the item's cost."))
 
+    def __init__(self, *args, store, **kwargs):
+        super().__init__(*args, store=store, **kwargs)
+        self.purchase_record = None
+
+    def validate_purchase(self, field):
+        if field.data:
+            self.purchase_record = queries.approved_purchase(field.data, self.store.id)
+            if self.purchase_record is None:
+                raise ValidationError(_l("This purchase request is not open for receipts."))
+
     def details(self) -> dict:
+        if self.purchase_record is not None:
+            return {**self.records(), "purchase": self.purchase_record,
+                    "quantity": self.quantity.data, "supplier": self.supplier.data or "",
+                    "unit_cost": self.unit_cost.data}
         return {**self.records(), "quantity": self.quantity.data,
                 "supplier": self.supplier.data or "", "reference": self.reference.data or "",
                 "unit_cost": self.unit_cost.data}
@@ -319,3 +338,71 @@ class AttachCodeForm(Form):
             raise ValidationError(_("No item has the code %(code)s.",
                                      code=(field.data or "").strip()))
 
+
+# --- buying --------------------------------------------------------------------------------------
+
+class PurchaseLineForm(WtfForm):
+    """One item of the reorder list: ticked, and how many to buy (the suggestion first)."""
+
+    item_id = HiddenField()
+    pick = BooleanField(_l("Buy"), default=True)
+    quantity = DecimalField(_l("Quantity"), places=None, validators=[
+        Optional(), finite, QUANTITY_RANGE], render_kw=NUMBER)
+
+
+class PurchaseRequestForm(IdempotentForm):
+    lines = FieldList(FormField(PurchaseLineForm), max_entries=200)
+    extra_item = StringField(_l("Another item (SKU or barcode)"), validators=[length(64)],
+                             render_kw=SCAN)
+    extra_quantity = DecimalField(_l("How many"), places=None, validators=[
+        Optional(), finite, QUANTITY_RANGE], render_kw=NUMBER)
+    reason = TextAreaField(_l("Why it is needed"), validators=[required(), length(2000)],
+                           render_kw={"rows": 2})
+
+    def __init__(self, *args, low=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.low = {entry.item.id: entry for entry in low}
+        if not self.is_submitted():
+            for entry in low:
+                self.lines.append_entry({"item_id": str(entry.item.id), "pick": True,
+                                         "quantity": entry.suggested})
+        self.extra_record = None
+
+    def validate_extra_item(self, field):
+        if field.data and field.data.strip():
+            self.extra_record = queries.item_by_code(field.data)
+            if self.extra_record is None:
+                raise ValidationError(_("No item has the code %(code)s.",
+                                        code=field.data.strip()))
+            if self.extra_quantity.data is None:
+                self.extra_quantity.errors.append(_l("Enter a quantity above 0, up to "
+                                                     "999,999."))
+
+    def chosen(self) -> list[tuple]:
+        """(item, quantity) of the ticked lines and the extra item."""
+        items = {item.id: item for item in db.session.scalars(db.select(StockItem).where(
+            StockItem.id.in_([_int(line.item_id.data) for line in self.lines])))}
+        chosen = [(items[_int(line.item_id.data)], line.quantity.data) for line in self.lines
+                  if line.pick.data and _int(line.item_id.data) in items]
+        if self.extra_record is not None:
+            chosen.append((self.extra_record, self.extra_quantity.data))
+        return chosen
+
+
+def _int(value) -> int:
+    try:
+        return record_id(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+class DecisionForm(Form):
+    note = StringField(_l("Note"), validators=[length(300)],
+                       description=_l("Needed when it is rejected."))
+
+
+class ItemImportForm(Form):
+    """A CSV file of items; after a good check, the same text again to import it."""
+
+    file = FileField(_l("CSV file"), render_kw={"accept": ".csv,text/csv"})
+    csv_text = HiddenField()

@@ -25,6 +25,10 @@ MOVEMENT_LABELS = {"receipt": _l("Received"), "issue": _l("Issued"), "return": _
 REQUEST_STATUSES = ("open", "issued", "cancelled")
 REQUEST_STATUS_LABELS = {"open": _l("Asked for"), "issued": _l("Issued"),
                          "cancelled": _l("Cancelled")}
+PURCHASE_STATUSES = ("requested", "approved", "rejected", "received", "cancelled")
+PURCHASE_STATUS_LABELS = {"requested": _l("Waiting for approval"), "approved": _l("Approved"),
+                          "rejected": _l("Rejected"), "received": _l("Received"),
+                          "cancelled": _l("Cancelled")}
 ADJUST_REASONS = ("count", "damaged", "expired", "found", "lost", "other")
 ADJUST_REASON_LABELS = {"count": _l("Counted different"), "damaged": _l("Damaged"),
                         "expired": _l("Expired"), "found": _l("Found"), "lost": _l("Lost"),
@@ -122,6 +126,8 @@ class Movement(db.Model):
                                                                  ondelete="RESTRICT"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("stock_part_request.id",
                                                               ondelete="RESTRICT"))
+    purchase_line_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "stock_purchase_line.id", ondelete="RESTRICT"))  # a receipt against a purchase
     person_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     cost_centre: Mapped[str] = mapped_column(String(40), default="")
     supplier: Mapped[str] = mapped_column(String(100), default="")
@@ -184,6 +190,57 @@ class PartRequest(TimestampMixin, db.Model):
     @property
     def outstanding(self) -> Decimal:
         return max(self.quantity - self.issued, Decimal("0"))
+
+
+class PurchaseRequest(TimestampMixin, db.Model):
+    """What a store should buy, how many and why: a supervisor approves or rejects it, and
+    its receipts name its lines until all of them are in."""
+
+    __tablename__ = "stock_purchase_request"
+    __entity__ = "purchaserequest"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # PR-2026-000123
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stock_store.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                   ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                 ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(String(300), default="")
+
+    store = relationship("Store")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    lines = relationship("PurchaseLine", order_by="PurchaseLine.id", lazy="selectin",
+                         cascade="all, delete-orphan", back_populates="request")
+
+    __table_args__ = (Index("ix_stock_purchase_request_site", "site_id", "id"),)
+
+    @property
+    def value(self) -> Decimal:
+        return sum((line.quantity * line.item.unit_cost for line in self.lines), Decimal("0"))
+
+
+class PurchaseLine(db.Model):
+    """An item of a purchase request: how many, and how many have come in."""
+
+    __tablename__ = "stock_purchase_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("stock_purchase_request.id",
+                                                       ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id", ondelete="RESTRICT"))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    received: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal("0"))
+
+    request = relationship("PurchaseRequest", back_populates="lines")
+    item = relationship("StockItem", lazy="joined")
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.quantity - self.received, Decimal("0"))
 
 
 class StockBalance(db.Model):

@@ -16,6 +16,7 @@ from app.stock.models import (
     ItemBarcode,
     Movement,
     PartRequest,
+    PurchaseRequest,
     StockBalance,
     StockBin,
     StockItem,
@@ -130,13 +131,21 @@ def get_store(user, store_id: int) -> Store:
     return store
 
 
+BIN_ORDER = (StockBin.code.asc(), StockBin.id.asc())  # the (store, code) unique index
+
+
 def bins_of(store: Store):
-    """A store's bins with how many items are in each and what they are worth."""
-    items = (select(func.count()).where(StockBalance.bin_id == StockBin.id,
-                                        StockBalance.quantity != 0)
-             .correlate(StockBin).scalar_subquery())
-    return (select(StockBin, items.label("items")).where(StockBin.store_id == store.id)
-            .order_by(StockBin.code))
+    return select(StockBin).where(StockBin.store_id == store.id).order_by(*BIN_ORDER)
+
+
+def items_in_bins(bin_ids: list[int]) -> dict[int, int]:
+    """How many items each listed bin holds (something on hand), in one query."""
+    if not bin_ids:
+        return {}
+    return dict(db.session.execute(
+        select(StockBalance.bin_id, func.count()).where(
+            StockBalance.bin_id.in_(bin_ids), StockBalance.quantity != 0)
+        .group_by(StockBalance.bin_id)).all())
 
 
 def bin_by_code(store: Store, code: str) -> StockBin | None:
@@ -197,3 +206,61 @@ def get_request(user, request_id: int) -> PartRequest:
     if found is None:
         abort(404)
     return found
+
+
+# --- purchase requests ---------------------------------------------------------------------------
+
+PURCHASE_ORDER = (PurchaseRequest.id.desc(),)  # newest first (ix_stock_purchase_request_site)
+
+
+def purchase_list(user, *, status: str = ""):
+    statement = (select(PurchaseRequest).options(joinedload(PurchaseRequest.store),
+                                                 joinedload(PurchaseRequest.requested_by))
+                 .order_by(*PURCHASE_ORDER))
+    if status:
+        statement = statement.where(PurchaseRequest.status == status)
+    return scope(statement, user, PurchaseRequest.site_id)
+
+
+def get_purchase(user, purchase_id: int) -> PurchaseRequest:
+    found = db.session.scalar(for_change(scope(select(PurchaseRequest).options(
+        joinedload(PurchaseRequest.store)).where(PurchaseRequest.id == purchase_id), user,
+        PurchaseRequest.site_id)))
+    if found is None:
+        abort(404)
+    return found
+
+
+def approved_purchase(purchase_id, store_id: int) -> PurchaseRequest | None:
+    try:
+        number = record_id(purchase_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(for_change(select(PurchaseRequest).where(
+        PurchaseRequest.id == number, PurchaseRequest.store_id == store_id,
+        PurchaseRequest.status == "approved")))
+
+
+# --- valuation -----------------------------------------------------------------------------------
+
+def valuation_of(store: Store):
+    """(item, quantity, value) of what the store holds, its bins added up, the most valuable
+    first; value = quantity x the item's unit cost now."""
+    quantity = func.sum(StockBalance.quantity)
+    value = func.sum(StockBalance.quantity * StockItem.unit_cost)
+    return (select(StockItem, quantity.label("quantity"), value.label("value"))
+            .join(StockBalance, StockBalance.item_id == StockItem.id)
+            .where(StockBalance.store_id == store.id, StockBalance.quantity != 0)
+            .group_by(StockItem.id).order_by(value.desc(), StockItem.sku))
+
+
+def valuation_totals(store: Store) -> tuple[int, Decimal]:
+    """How many items the store holds, and their value."""
+    held = (select(StockBalance.item_id, func.sum(StockBalance.quantity * StockItem.unit_cost)
+                   .label("value"))
+            .join(StockItem, StockItem.id == StockBalance.item_id)
+            .where(StockBalance.store_id == store.id, StockBalance.quantity != 0)
+            .group_by(StockBalance.item_id).subquery())
+    count, value = db.session.execute(select(func.count(), func.coalesce(
+        func.sum(held.c.value), 0))).one()
+    return count, Decimal(str(value or 0))

@@ -160,7 +160,7 @@ def create_bins(store: Store, codes: list[str], *, name: str = "", by) -> list[S
 
 def receive(item: StockItem, bin_: StockBin, quantity: Decimal, *, supplier: str = "",
             reference: str = "", unit_cost: Decimal | None = None, note: str = "",
-            by) -> Movement:
+            purchase_line_id: int | None = None, by) -> Movement:
     """Stock in from a supplier. A unit cost given becomes the item's (its last price)."""
     check_quantity(quantity)
     if unit_cost is not None:
@@ -168,7 +168,7 @@ def receive(item: StockItem, bin_: StockBin, quantity: Decimal, *, supplier: str
             raise DomainError(_l("Enter a cost of 0 or more."), field="unit_cost")
         item.unit_cost = unit_cost
     return _post("receipt", item, bin_, quantity, by=by, supplier=supplier.strip(),
-                 reference=reference.strip(), note=note)
+                 reference=reference.strip(), note=note, purchase_line_id=purchase_line_id)
 
 
 def issue(item: StockItem, bin_: StockBin, quantity: Decimal, *, work_order=None, person=None,
@@ -261,13 +261,21 @@ def _lock_balances(item: StockItem, bins: list[StockBin]) -> None:
 
 
 def _change_balance(item: StockItem, bin_: StockBin, store: Store, change: Decimal) -> None:
+    """One statement in the usual case: stock in is added (the row made if it is new), stock
+    out is taken only where enough is left (or the store allows less than none)."""
     table = StockBalance.__table__
-    _ensure_balance(item, bin_)
-    update = (table.update().where(table.c.item_id == item.id, table.c.bin_id == bin_.id)
-              .values(quantity=table.c.quantity + change))
-    if change < 0 and not store.allows_negative:
-        update = update.where(table.c.quantity + change > -ZERO_TOLERANCE)
-    if db.session.execute(update).rowcount != 1:
+    if change > 0 or store.allows_negative:
+        insert = upsert_insert(table).values(item_id=item.id, bin_id=bin_.id,
+                                             store_id=store.id, quantity=change)
+        db.session.execute(insert.on_conflict_do_update(
+            index_elements=[table.c.item_id, table.c.bin_id],
+            set_={"quantity": table.c.quantity + insert.excluded.quantity}))
+        return
+    taken = db.session.execute(
+        table.update().where(table.c.item_id == item.id, table.c.bin_id == bin_.id,
+                             table.c.quantity + change > -ZERO_TOLERANCE)
+        .values(quantity=table.c.quantity + change))
+    if taken.rowcount != 1:  # none of it here, or not enough
         left = db.session.scalar(select(table.c.quantity).where(
             table.c.item_id == item.id, table.c.bin_id == bin_.id)) or 0
         raise DomainError(_("Only %(quantity)s %(unit)s of %(sku)s in bin %(bin)s.",

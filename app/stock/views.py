@@ -14,10 +14,10 @@ from app.core.idempotency import idempotent
 from app.core.pagination import keyset_page
 from app.core.params import int_arg, text_arg
 from app.core.permissions import requires
-from app.core.render import form_page, render_page
+from app.core.render import form_page, is_fragment_request, render_page
 from app.extensions import db
 from app.sites import queries as site_queries
-from app.stock import bp, part_requests, queries, services
+from app.stock import bp, part_requests, purchasing, queries, services
 from app.stock.forms import (
     AdjustForm,
     AttachCodeForm,
@@ -33,6 +33,8 @@ from app.stock.forms import (
 from app.stock.models import ADJUST_REASON_LABELS, MOVEMENT_LABELS
 from app.stock.services import quantity_text, signed_quantity
 
+BINS_PAGE = 50  # a store's bins per page, by code
+HISTORY_PAGE = 25  # an item's movements per page, newest first
 LABELS = {"movement_labels": MOVEMENT_LABELS, "reason_labels": ADJUST_REASON_LABELS,
           "quantity_text": quantity_text, "signed_quantity": signed_quantity}
 
@@ -45,7 +47,9 @@ def items():
     filters = {"search": text_arg("q"), "category": text_arg("category", 60),
                "low": text_arg("low") == "1", "archived": text_arg("archived") == "1"}
     order, key_of = queries.item_order(filters["search"])
-    page = keyset_page(queries.item_list(current_user, **filters), *order, key_of=key_of)
+    # what is low is found item by item (its on hand at my sites): not counted
+    page = keyset_page(queries.item_list(current_user, **filters), *order, key_of=key_of,
+                       counted=not filters["low"])
     on_hand = queries.on_hand_of(current_user, [item.id for item in page.items])
     return render_page("stock/items.html", "item_results", page=page, filters=filters,
                        on_hand=on_hand,
@@ -73,7 +77,8 @@ def item_new():
 def item(item_id):
     found = queries.get_item(item_id)
     balances = db.session.execute(queries.balances_of(current_user, found)).all()
-    page = keyset_page(queries.movements_of(current_user, found), *queries.MOVEMENT_ORDER)
+    page = keyset_page(queries.movements_of(current_user, found), *queries.MOVEMENT_ORDER,
+                       per_page=HISTORY_PAGE, counted=False)
     return render_page("stock/item.html", "item_movements", item=found, balances=balances,
                        on_hand=sum(balance.quantity for balance, _bin, _store in balances),
                        page=page, **LABELS)
@@ -133,8 +138,9 @@ def store_new():
 
 
 def _store_page(store, bin_form=None):
-    bins = db.session.execute(queries.bins_of(store)).all()
-    return form_page("stock/store.html", bin_form, store=store, bins=bins,
+    page = keyset_page(queries.bins_of(store), *queries.BIN_ORDER, per_page=BINS_PAGE)
+    return form_page("stock/store.html", bin_form, store=store, page=page,
+                     items_in=queries.items_in_bins([bin_.id for bin_ in page.items]),
                      value=queries.store_value(store),
                      bin_form=bin_form or BinForm(formdata=None))
 
@@ -173,8 +179,8 @@ class Screen:
 
 
 SCREENS = {
-    "receive": Screen(ReceiveForm, services.receive, ("receipt",), _l("Receive stock"),
-                      _l("Receive"), _l("Received.")),
+    "receive": Screen(ReceiveForm, purchasing.receive_line, ("receipt",),
+                      _l("Receive stock"), _l("Receive"), _l("Received.")),
     "issue": Screen(IssueForm, part_requests.issue_line, ("issue",), _l("Issue stock"),
                     _l("Issue"), _l("Issued.")),
     "give_back": Screen(ReturnForm, services.return_stock, ("return",), _l("Return stock"),
@@ -195,23 +201,44 @@ def _move_screen(store_id: int, kind: str):
     if form.validate_on_submit() and (made := apply(form, screen.service, **form.details(),
                                                     by=current_user)):
         saved = made[0] if isinstance(made, tuple) else made
+        against = _against(form)
         if not request.htmx:
             flash(str(screen.saved), "success")
-            return redirect(url_for(f"stock.{kind}", store_id=found.id, bin=form.bin.data),
-                            303)
+            return redirect(url_for(f"stock.{kind}", store_id=found.id, bin=form.bin.data,
+                                    **against), 303)
         kept_bin = form.bin.data
         form = screen.form(formdata=None, store=found, **extra)  # the next line, same bin
         form.bin.data = kept_bin
+        _receiving_against(form, against.get("purchase"), found)
     elif request.method == "GET":
         form.bin.data = text_arg("bin", 40)
         asked = queries.open_request(text_arg("request", 12), found.site_id) \
             if kind == "issue" and text_arg("request", 12) else None
         if asked is not None:  # from the list of parts asked for
             form.fill_from_request(asked)
-    lines = db.session.scalars(queries.recent_movements(current_user, found,
-                                                        screen.kinds)).all()
+        if kind == "receive":
+            _receiving_against(form, text_arg("purchase", 12), found)
+    # the saved lines of the page (a line saved with htmx is added to them out of band)
+    lines = [] if is_fragment_request() else db.session.scalars(
+        queries.recent_movements(current_user, found, screen.kinds)).all()
     return form_page("stock/move.html", form, fragment="move_form", store=found, form=form,
                      kind=kind, screen=screen, saved=saved, lines=lines, **LABELS)
+
+
+def _against(form) -> dict:
+    """What the next line of a receive screen is received against still (its purchase)."""
+    purchase = getattr(form, "purchase_record", None)  # receive screens only
+    return {"purchase": purchase.id} if purchase is not None and \
+        purchase.status == "approved" else {}
+
+
+def _receiving_against(form, purchase_id, store) -> None:
+    """A receive screen opened from an approved purchase request: its lines to come."""
+    purchase = queries.approved_purchase(purchase_id, store.id) if purchase_id else None
+    if purchase is not None:
+        form.purchase.data = str(purchase.id)
+        form.purchase_record = purchase
+        form.reference.data = purchase.reference
 
 
 def _screen_view(kind: str):

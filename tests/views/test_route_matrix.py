@@ -13,6 +13,7 @@ from tests.helpers import (
     make_inspection,
     make_part_request,
     make_plan,
+    make_purchase,
     make_request,
     make_schedule,
     make_stock,
@@ -134,6 +135,10 @@ POST_WITH_EMPTY_FORM = {
     "stock.adjust": 422,
     "stock.part_request_new": 422,  # the matrix work order is a request: said on the form
     "stock.part_request_cancel": 303,
+    "stock.reorder": 422,
+    "stock.purchase_decide": 422,  # no decision: a rejection, which needs its reason
+    "stock.purchase_cancel": 303,
+    "stock.item_import_page": 422,  # no file
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
@@ -236,7 +241,8 @@ def _stock_with_request(app, site, by) -> dict:
     """A store with an item, and parts of it asked for on a work order of the site."""
     stock = make_stock(app, site, by)
     work = make_work_order(app, site, by, code=f"PARTS-{site.code}")  # its keys not kept
-    return {**stock, **make_part_request(app, {**stock, **work}, by)}
+    return {**stock, **make_part_request(app, {**stock, **work}, by),
+            **make_purchase(app, stock, by)}
 
 
 def _builder(app, world):
@@ -329,7 +335,7 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
                 "version_id", "section_id", "question_id", "inspection_id",
                 "schedule_id", "asset_uuid", "meter_id", "work_order_id", "plan_id",
-                "store_id", "part_request_id"} & set(
+                "store_id", "part_request_id", "purchase_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue
