@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 
-VENDOR := static/vendor/htmx.min.js static/vendor/pico.min.css static/vendor/signature_pad.min.js
+VENDOR := static/vendor/htmx.min.js static/vendor/pico.min.css static/vendor/signature_pad.min.js \
+          static/vendor/zxing-browser.min.js
 PO     := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
@@ -67,6 +68,7 @@ $(VENDOR): node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad.min.js
+	cp node_modules/@zxing/browser/umd/zxing-browser.min.js static/vendor/zxing-browser.min.js
 
 translations: $(MO)
 %.mo: %.po | $(BIN)/python

@@ -275,7 +275,7 @@ def make_stock(app, site, by, *, sku: str | None = None, on_hand: int = 0) -> di
             stock.receive(item, bins[0], Decimal(on_hand), by=user)
         db.session.commit()
         return {"item_id": item.id, "store_id": store.id, "bin_id": bins[0].id,
-                "other_bin_id": bins[1].id, "sku": sku}
+                "second_bin_id": bins[1].id, "sku": sku}
 
 
 def make_part_request(app, records: dict, by) -> dict:

@@ -138,6 +138,24 @@ def bins_of(store: Store):
     return select(StockBin).where(StockBin.store_id == store.id).order_by(*BIN_ORDER)
 
 
+def select_bin(store: Store, bin_id: int):
+    return select(StockBin).where(StockBin.id == bin_id, StockBin.store_id == store.id)
+
+
+def used_on(user, item: StockItem, limit: int = 10):
+    """The work orders the item was issued to lately, at the user's sites, with their asset:
+    (work order, quantity used), newest first."""
+    from app.maintenance.models import WorkOrder
+
+    used = -func.sum(Movement.quantity)
+    statement = (select(WorkOrder, used.label("used"))
+                 .join(Movement, Movement.work_order_id == WorkOrder.id)
+                 .options(joinedload(WorkOrder.asset))
+                 .where(Movement.item_id == item.id, Movement.work_order_id.is_not(None))
+                 .group_by(WorkOrder.id).order_by(func.max(Movement.id).desc()).limit(limit))
+    return scope(statement, user, Movement.site_id)
+
+
 def items_in_bins(bin_ids: list[int]) -> dict[int, int]:
     """How many items each listed bin holds (something on hand), in one query."""
     if not bin_ids:
@@ -162,13 +180,6 @@ def recent_movements(user, store: Store, kinds: tuple[str, ...], limit: int = 10
             .where(Movement.store_id == store.id, Movement.kind.in_(kinds),
                    Movement.created_by_id == user.id)
             .order_by(Movement.id.desc()).limit(limit))
-
-
-def store_value(store: Store) -> Decimal:
-    return db.session.scalar(select(func.coalesce(func.sum(
-        StockBalance.quantity * StockItem.unit_cost), 0)).join(
-        StockItem, StockItem.id == StockBalance.item_id).where(
-        StockBalance.store_id == store.id)) or Decimal("0")
 
 
 # --- part requests -------------------------------------------------------------------------------

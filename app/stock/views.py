@@ -4,7 +4,7 @@ request; a code nobody knew attached to an item."""
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from app.core.permissions import requires
 from app.core.render import form_page, is_fragment_request, render_page
 from app.extensions import db
 from app.sites import queries as site_queries
+from app.sites.qr import qr_response
 from app.stock import bp, part_requests, purchasing, queries, services
 from app.stock.forms import (
     AdjustForm,
@@ -30,7 +31,8 @@ from app.stock.forms import (
     StoreForm,
     TransferForm,
 )
-from app.stock.models import ADJUST_REASON_LABELS, MOVEMENT_LABELS
+from app.stock.models import ADJUST_REASON_LABELS, MOVEMENT_LABELS, StockBin
+from app.stock.queries import select_bin
 from app.stock.services import quantity_text, signed_quantity
 
 BINS_PAGE = 50  # a store's bins per page, by code
@@ -79,7 +81,10 @@ def item(item_id):
     balances = db.session.execute(queries.balances_of(current_user, found)).all()
     page = keyset_page(queries.movements_of(current_user, found), *queries.MOVEMENT_ORDER,
                        per_page=HISTORY_PAGE, counted=False)
+    used = db.session.execute(queries.used_on(current_user, found)).all() \
+        if not is_fragment_request() else []
     return render_page("stock/item.html", "item_movements", item=found, balances=balances,
+                       used=used,
                        on_hand=sum(balance.quantity for balance, _bin, _store in balances),
                        page=page, **LABELS)
 
@@ -141,7 +146,6 @@ def _store_page(store, bin_form=None):
     page = keyset_page(queries.bins_of(store), *queries.BIN_ORDER, per_page=BINS_PAGE)
     return form_page("stock/store.html", bin_form, store=store, page=page,
                      items_in=queries.items_in_bins([bin_.id for bin_ in page.items]),
-                     value=queries.store_value(store),
                      bin_form=bin_form or BinForm(formdata=None))
 
 
@@ -164,6 +168,29 @@ def bin_new(store_id):
               _("Bin %(code)s added.", code=made[0].code), "success")
         return redirect(url_for("stock.store", store_id=found.id), 303)
     return _store_page(found, form)
+
+
+MAX_LABELS = 1000  # a sheet of a store's bins (its racks are rarely more)
+
+
+@bp.route("/stores/<int:store_id>/labels")
+@requires("stock.manage")
+def labels(store_id: int):
+    """A sheet of QR labels, one per bin: each holds the bin's code, as the screens scan it."""
+    found = queries.get_store(current_user, store_id)
+    bins = db.session.scalars(queries.bins_of(found).where(StockBin.active)
+                              .limit(MAX_LABELS)).all()
+    return render_page("stock/labels.html", store=found, bins=bins)
+
+
+@bp.route("/stores/<int:store_id>/bins/<int:bin_id>/qr")
+@requires("stock.view")
+def bin_qr(store_id: int, bin_id: int):
+    found = queries.get_store(current_user, store_id)
+    bin_ = db.session.scalar(select_bin(found, bin_id))
+    if bin_ is None:
+        abort(404)
+    return qr_response(bin_.code)
 
 
 # --- moving stock: one screen per kind, one line per request -------------------------------------

@@ -50,7 +50,7 @@
     state.at = now;
     beep();
     if (navigator.vibrate) navigator.vibrate(50);
-    state.line.textContent = state.panel.getAttribute("data-scanned").replace("%s", code);
+    state.line.textContent = state.panel.getAttribute("data-scanned").replace("{code}", code);
     put(code);
   }
 

@@ -134,3 +134,56 @@ def test_parts_are_asked_for_on_a_work_order_issued_and_costed(page: Page, app, 
     page.locator("#parts").scroll_into_view_if_needed()
     screenshot("cost")
     assert_clean_console(console)
+
+
+def _camera_feed(path, code: str) -> str:
+    """A fake camera for chromium (an MJPEG file of frames): a QR code of `code` on a desk."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    symbol = io.BytesIO()
+    segno.make(code, error="m").save(symbol, kind="png", scale=10, border=4)
+    label = Image.open(symbol).convert("RGB")
+    frame = Image.new("RGB", (640, 480), (120, 110, 100))
+    frame.paste(label, ((640 - label.width) // 2, (480 - label.height) // 2))
+    shot = io.BytesIO()
+    frame.save(shot, format="JPEG", quality=90)
+    path.write_bytes(shot.getvalue() * 30)
+    return str(path)
+
+
+def test_the_camera_scans_into_the_screen_and_stays_open(browser, live_server, app, world,
+                                                        tmp_path):
+    """Chromium's fake camera shows a QR label of the bin, then one of the item: the codes
+    go where a scanner's would (the bin, then the item), each scan said on the screen."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
+
+    keeper = make_user(app, username="kim", name="Kim Keeper", roles=("storekeeper",),
+                       sites=[world.site])
+    stock = make_stock(app, world.site, keeper, sku="BRG-6204")
+    feed = _camera_feed(tmp_path / "bin.mjpeg", "A-01")
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={feed}"])
+    try:
+        context = camera.new_context(base_url=live_server, locale="en-US",
+                                     **VIEWPORTS["phone"])
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"/stock/stores/{stock['store_id']}/receive")
+        sign_in(page, "kim")
+        page.get_by_role("button", name="Scan with the camera").click()
+        expect(page.get_by_role("status").filter(has_text="Scanned: A-01")).to_be_visible(
+            timeout=15_000)
+        expect(page.get_by_label("Bin", exact=True)).to_have_value("A-01")
+        expect(page.get_by_label("Item", exact=True)).to_be_focused()
+        page.screenshot(path=str(tmp_path / "camera.png"))
+        page.get_by_role("button", name="Stop the camera").click()
+        expect(page.locator("#camera")).to_be_hidden()
+        assert errors == []
+    finally:
+        camera.close()

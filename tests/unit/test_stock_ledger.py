@@ -44,7 +44,7 @@ def _load(records):
     item = db.session.get(StockItem, records["item_id"])
     store = db.session.get(Store, records["store_id"])
     bins = [db.session.get(StockBin, records["bin_id"]),
-            db.session.get(StockBin, records["other_bin_id"])]
+            db.session.get(StockBin, records["second_bin_id"])]
     keeper = db.session.get(type(records["keeper"]), records["keeper"].id)
     return item, store, bins, keeper
 

@@ -258,3 +258,27 @@ def test_other_sites_stock_is_out_of_sight(app, client, site, keeper, stocked):
     with app.app_context():
         assert db.session.scalar(select(func.count(Store.id))) == 2
         assert db.session.scalar(select(func.count(StockItem.id))) == 1
+
+
+def test_a_store_prints_labels_of_its_bins(app, client, keeper, stocked):
+    sign_in(app, client, keeper)
+    sheet = client.get(f"/stock/stores/{stocked['store_id']}/labels").text
+    assert "A-01" in sheet and "A-02" in sheet and "QR code for A-01" in sheet
+    qr = client.get(f"/stock/stores/{stocked['store_id']}/bins/{stocked['bin_id']}/qr")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    other = client.get(f"/stock/stores/{stocked['store_id']}/bins/999999/qr")
+    assert other.status_code == 404
+
+
+def test_an_item_says_where_it_is_used(app, client, site, keeper, stocked):
+    work = make_work_order(app, site, keeper, code="PUMP-9")
+    with app.app_context():
+        from app.maintenance.models import WorkOrder
+
+        reference = db.session.get(WorkOrder, work["work_order_id"]).reference
+    sign_in(app, client, keeper)
+    url = f"/stock/stores/{stocked['store_id']}/issue"
+    assert _post(client, url, bin="A-01", item="ITEM-TST", quantity="2",
+                 work_order=reference).status_code == 303
+    page = client.get(f"/stock/items/{stocked['item_id']}").text
+    assert "Where it is used" in page and reference in page and "PUMP-9" in page
