@@ -108,6 +108,12 @@ class StoreForm(IdempotentForm):
         "Parts may be issued before their receipt is booked; on hand shows below zero."))
 
 
+class StoreEditForm(StoreForm):
+    idempotency_key = None
+    code = None  # a store keeps its code: its bins' labels and its movements name it
+    active = BooleanField(_l("In use (clear to archive)"))
+
+
 class BinForm(IdempotentForm):
     codes = TextAreaField(_l("Bin codes"), validators=[required(), length(4000)],
                           description=_l("One per line, e.g. A-01-1; several make a row."),

@@ -28,6 +28,7 @@ from app.stock.forms import (
     ItemForm,
     ReceiveForm,
     ReturnForm,
+    StoreEditForm,
     StoreForm,
     TransferForm,
 )
@@ -140,6 +141,21 @@ def store_new():
         flash(_("Store %(code)s added.", code=made.code), "success")
         return redirect(url_for("stock.store", store_id=made.id), 303)
     return form_page("stock/store_form.html", form, form=form, site=site, sites=sites)
+
+
+@bp.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
+@requires("stock.manage")
+def store_edit(store_id: int):
+    found = queries.get_store(current_user, store_id)
+    form = StoreEditForm(obj=found)
+    if form.validate_on_submit() and apply(
+            form, services.update_store, found, name=form.name.data,
+            allows_negative=bool(form.allows_negative.data), active=bool(form.active.data),
+            by=current_user):
+        flash(_("Store %(code)s saved.", code=found.code), "success")
+        return redirect(url_for("stock.store", store_id=found.id), 303)
+    return form_page("stock/store_form.html", form, form=form, store=found,
+                     site=found.site, sites=[found.site])
 
 
 def _store_page(store, bin_form=None):

@@ -139,6 +139,7 @@ POST_WITH_EMPTY_FORM = {
     "stock.purchase_decide": 422,  # no decision: a rejection, which needs its reason
     "stock.purchase_cancel": 303,
     "stock.item_import_page": 422,  # no file
+    "stock.store_edit": 422,
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.

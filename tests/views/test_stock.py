@@ -282,3 +282,21 @@ def test_an_item_says_where_it_is_used(app, client, site, keeper, stocked):
                  work_order=reference).status_code == 303
     page = client.get(f"/stock/items/{stocked['item_id']}").text
     assert "Where it is used" in page and reference in page and "PUMP-9" in page
+
+
+def test_a_store_is_edited_and_may_allow_stock_below_zero(app, client, keeper, stocked):
+    sign_in(app, client, keeper)
+    url = f"/stock/stores/{stocked['store_id']}/edit"
+    page = client.get(url).text
+    assert 'value="Main store"' in page and "STST" in page
+    empty = client.post(url, data={**hidden_fields(page, "csrf_token"), "name": ""})
+    assert empty.status_code == 422 and "This field is required." in empty.text
+    saved = client.post(url, data={**hidden_fields(page, "csrf_token"), "name": "Spares",
+                                   "allows_negative": "y", "active": "y"})
+    assert saved.status_code == 303
+    issue_url = f"/stock/stores/{stocked['store_id']}/issue"
+    below = _post(client, issue_url, bin="A-01", item="ITEM-TST", quantity="7",
+                  cost_centre="CC")
+    assert below.status_code == 303  # 5 on hand, 7 issued: -2, as the store now allows
+    assert _on_hand(app, stocked["item_id"], "A-01") == -2
+    assert "Stock may go below zero" in client.get(f"/stock/stores/{stocked['store_id']}").text
