@@ -300,3 +300,14 @@ def test_a_store_is_edited_and_may_allow_stock_below_zero(app, client, keeper, s
     assert below.status_code == 303  # 5 on hand, 7 issued: -2, as the store now allows
     assert _on_hand(app, stocked["item_id"], "A-01") == -2
     assert "Stock may go below zero" in client.get(f"/stock/stores/{stocked['store_id']}").text
+
+
+def test_a_person_of_two_sites_chooses_the_site_of_a_new_store(app, client, site):
+    other = make_site(app, name="Depot", code="DEP")
+    boss = make_user(app, username="boss2", roles=("supervisor",), sites=[site, other])
+    sign_in(app, client, boss)
+    for url in ("/stock/stores/new", "/maintenance/assets/new", "/maintenance/pm-calendar",
+                "/maintenance/assets/import"):
+        page = client.get(f"{url}?site={other.id}").text
+        assert "Choose site" in page, url
+        assert f'<option value="{other.id}" selected>Depot</option>' in page, url
