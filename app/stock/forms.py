@@ -207,7 +207,7 @@ class IssueForm(MoveForm):
 
     def __init__(self, *args, store, **kwargs):
         super().__init__(*args, store=store, **kwargs)
-        self.work_order_record = None
+        self.work_order_record = self.request_record = None
         self.person.choices = [("", _l("Nobody")), *(
             (person.id, person.name or person.username)
             for person in db.session.scalars(users_of_site(store.site_id)))]
@@ -223,7 +223,6 @@ class IssueForm(MoveForm):
                                          reference=reference))
 
     def validate_request(self, field):
-        self.request_record = None
         if field.data:
             self.request_record = queries.open_request(field.data, self.store.site_id)
             if self.request_record is None:
@@ -367,7 +366,6 @@ class PurchaseRequestForm(IdempotentForm):
 
     def __init__(self, *args, low=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.low = {entry.item.id: entry for entry in low}
         if not self.is_submitted():
             for entry in low:
                 self.lines.append_entry({"item_id": str(entry.item.id), "pick": True,
