@@ -100,6 +100,10 @@ class ItemEditForm(ItemForm):
     idempotency_key = None
 
 
+class ItemPhotoForm(IdempotentForm):
+    photo = FileField(_l("Photo"), validators=[required()], render_kw={"accept": "image/*"})
+
+
 class StoreForm(IdempotentForm):
     code = StringField(_l("Store code"), validators=[required(), length(20), CODE_RULE],
                        render_kw={"autocapitalize": "characters"})

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.core.db import for_change
 from app.core.fields import record_id
@@ -90,7 +90,8 @@ def item_by_code(code: str) -> StockItem | None:
     # one query: each code is either one item's barcode or one item's SKU (services keep
     # them apart), so at most one row; a barcode wins if both ever matched
     barcode = select(ItemBarcode.item_id).where(ItemBarcode.code == code).scalar_subquery()
-    return db.session.scalar(select(StockItem).where(
+    # a scan needs the item, not its other codes (the item's page loads those)
+    return db.session.scalar(select(StockItem).options(lazyload(StockItem.barcodes)).where(
         (StockItem.id == barcode) | (StockItem.sku == code.upper()))
         .order_by((StockItem.sku == code.upper()).asc()).limit(1))
 
@@ -170,7 +171,8 @@ def bin_by_code(store: Store, code: str) -> StockBin | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    return db.session.scalar(select(StockBin).options(joinedload(StockBin.store)).where(
+    # its store is the one given (bin.store is then found in the session, not loaded)
+    return db.session.scalar(select(StockBin).where(
         StockBin.store_id == store.id, StockBin.code == code, StockBin.active))
 
 

@@ -1,12 +1,15 @@
-"""What stock puts in shared registries: what an item is searched by, the storekeeper's
-home page."""
+"""What stock puts in shared registries: who may open an item's photos, what an item is
+searched by, the storekeeper's home page."""
 
+from app.core.attachments import register_access
 from app.core.pagination import capped_count
 from app.core.search import searchable
 from app.dashboard.panels import register
 from app.stock import queries
 from app.stock.models import StockItem
 
+# the catalogue is every site's: whoever may see stock may see an item's photos
+register_access("stockitem", lambda user, attachment: user.can("stock.view"))
 searchable(StockItem, "fts_stock_item", ("sku", "name", "name_zh", "category"))
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.core import audit
+from app.core import attachments, audit
 from app.core.db import upsert_insert
 from app.core.domain import DomainError
 from app.extensions import db
@@ -70,6 +70,15 @@ def update_item(item: StockItem, values: ItemFields, *, by) -> None:
     if new:
         audit.record(by, "update", item, summary=f"{item.sku} {item.name}", before=old,
                      after=new)
+
+
+def add_item_photo(item: StockItem, file_storage, *, by):
+    """A picture of the item as it looks on the shelf (a photo only: re-encoded, its
+    thumbnail made); raises UploadError with a message for anything else."""
+    attachment = attachments.save_image(file_storage, entity_type="stockitem",
+                                        entity_id=item.id, site_id=None, by=by)
+    audit.record(by, "add_photo", item, summary=f"{item.sku} {attachment.original_name}")
+    return attachment
 
 
 def _apply_item(item: StockItem, values: ItemFields) -> None:

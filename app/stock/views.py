@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.core.attachments import attachments_for
 from app.core.forms import apply
 from app.core.idempotency import idempotent
 from app.core.pagination import keyset_page
@@ -26,6 +27,7 @@ from app.stock.forms import (
     IssueForm,
     ItemEditForm,
     ItemForm,
+    ItemPhotoForm,
     ReceiveForm,
     ReturnForm,
     StoreEditForm,
@@ -78,16 +80,35 @@ def item_new():
 @bp.route("/items/<int:item_id>")
 @requires("stock.view")
 def item(item_id):
-    found = queries.get_item(item_id)
-    balances = db.session.execute(queries.balances_of(current_user, found)).all()
+    return _item_page(queries.get_item(item_id))
+
+
+def _item_page(found, photo_form=None):
     page = keyset_page(queries.movements_of(current_user, found), *queries.MOVEMENT_ORDER,
                        per_page=HISTORY_PAGE, counted=False)
-    used = db.session.execute(queries.used_on(current_user, found)).all() \
-        if not is_fragment_request() else []
-    return render_page("stock/item.html", "item_movements", item=found, balances=balances,
-                       used=used,
-                       on_hand=sum(balance.quantity for balance, _bin, _store in balances),
-                       page=page, **LABELS)
+    if is_fragment_request():  # the next page of movements
+        return render_page("stock/item.html", "item_movements", item=found, page=page,
+                           **LABELS)
+    balances = db.session.execute(queries.balances_of(current_user, found)).all()
+    return form_page("stock/item.html", photo_form, item=found, balances=balances,
+                     used=db.session.execute(queries.used_on(current_user, found)).all(),
+                     on_hand=sum(balance.quantity for balance, _bin, _store in balances),
+                     photos=db.session.scalars(attachments_for("stockitem", found.id)).all(),
+                     photo_form=photo_form or ItemPhotoForm(formdata=None), page=page,
+                     **LABELS)
+
+
+@bp.route("/items/<int:item_id>/photos", methods=["POST"])
+@requires("stock.manage")
+@idempotent
+def item_photo(item_id):
+    found = queries.get_item(item_id)
+    form = ItemPhotoForm()
+    if form.validate_on_submit() and apply(form, services.add_item_photo, found,
+                                           form.photo.data, field="photo", by=current_user):
+        flash(_("Photo added."), "success")
+        return redirect(url_for("stock.item", item_id=found.id), 303)
+    return _item_page(found, form)
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])

@@ -1,14 +1,14 @@
 """Stock in a real browser at phone size: a storekeeper receives stock by scanning into the
 scan fields (a hardware scanner types the code and Enter), one line at a time with each
 line's saved state shown; a code nobody knew is refused with the offer to attach it; stock
-is moved from one bin to another and the item's page shows where it is."""
+is moved from one bin to another and the item's page shows where it is, and its photo."""
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_flows import assert_clean_console, sign_in
 from tests.conftest import make_user
-from tests.helpers import make_stock
+from tests.helpers import image_bytes, make_stock
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +65,12 @@ def test_stock_is_received_by_scanning_and_moved_between_bins(page: Page, app, w
     expect(rows.filter(has_text="A-01")).to_contain_text("3 pcs")
     expect(rows.filter(has_text="A-02")).to_contain_text("2 pcs")
     expect(page.get_by_text("Moved in +2 pcs")).to_be_visible()
+    page.get_by_text("Add a photo").click()
+    page.get_by_label("Photo", exact=True).set_input_files(
+        {"name": "shelf.jpg", "mimeType": "image/jpeg", "buffer": image_bytes()})
+    page.get_by_role("button", name="Add photo").click()
+    expect(page.get_by_text("Photo added.")).to_be_visible()
+    expect(page.get_by_role("img", name="shelf.jpg")).to_be_visible()
     screenshot("item")
     assert_clean_console(console)
 

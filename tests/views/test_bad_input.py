@@ -73,7 +73,7 @@ NOTHING_TO_KEEP = {"auth.change_password", "auth.user_password", "sites.location
                    "maintenance.plan_pause", "maintenance.plan_resume",  # buttons
                    "maintenance.plan_copy",
                    "maintenance.work_order_move",  # no move named: its fields are the move's
-                   "stock.item_import_page"}  # a file only
+                   "stock.item_import_page", "stock.item_photo"}  # a file only
 
 
 @pytest.mark.parametrize("kind", NASTY)

@@ -125,6 +125,7 @@ POST_WITH_EMPTY_FORM = {
     "maintenance.plan_copy": 303,  # no other asset of its category: "copied to 0"
     "stock.item_new": 422,
     "stock.item_edit": 422,
+    "stock.item_photo": 422,  # no photo
     "stock.attach_code": 422,
     "stock.store_new": 422,
     "stock.bin_new": 422,

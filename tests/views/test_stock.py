@@ -3,15 +3,17 @@ screens that receive, issue, return, move and adjust stock (with htmx a line at 
 without JavaScript), bad input on each, a code nobody knew attached to an item, and what
 each role may do."""
 
+import io
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from app.core.models import Attachment
 from app.extensions import db
 from app.stock.models import ItemBarcode, Movement, StockBalance, StockBin, StockItem, Store
 from tests.conftest import make_site, make_user, sign_in
-from tests.helpers import hidden_fields, make_stock, make_work_order
+from tests.helpers import hidden_fields, image_bytes, make_stock, make_work_order
 
 HTMX = {"HX-Request": "true", "HX-Target": "move_form"}
 
@@ -311,3 +313,30 @@ def test_a_person_of_two_sites_chooses_the_site_of_a_new_store(app, client, site
         page = client.get(f"{url}?site={other.id}").text
         assert "Choose site" in page, url
         assert f'<option value="{other.id}" selected>Depot</option>' in page, url
+
+
+def test_an_item_has_photos_that_whoever_sees_stock_may_open(app, client, site, keeper,
+                                                            stocked):
+    sign_in(app, client, keeper)
+    url = f"/stock/items/{stocked['item_id']}"
+    response = client.post(f"{url}/photos", data={**_form(client, url), "photo": (
+        io.BytesIO(image_bytes()), "shelf.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    refused = client.post(f"{url}/photos", data={**_form(client, url), "photo": (
+        io.BytesIO(b"%PDF-1.4 a manual"), "manual.pdf")}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    empty = client.post(f"{url}/photos", data=_form(client, url),
+                        content_type="multipart/form-data")
+    assert empty.status_code == 422
+    with app.app_context():
+        photo = db.session.scalar(select(Attachment).filter_by(entity_type="stockitem"))
+        assert photo.entity_id == stocked["item_id"] and photo.content_type == "image/jpeg"
+        public_id = photo.public_id
+    assert f"/attachments/{public_id}/thumb" in client.get(url).text
+    technician = make_user(app, username="tess", roles=("technician",), sites=[site])
+    sign_in(app, client, technician)
+    assert client.get(f"/attachments/{public_id}/thumb").status_code == 200
+    assert "Add a photo" not in client.get(url).text  # only those who keep the catalogue
+    inspector = make_user(app, username="ivan", roles=("inspector",), sites=[site])
+    sign_in(app, client, inspector)
+    assert client.get(f"/attachments/{public_id}").status_code == 404
