@@ -86,7 +86,7 @@ def seed(scale: int = 1) -> list:
     _demo_rounds(sites[0], checklists, people["supervisor"])
     seed_equipment(sites[:2], admin, people["technician"])
     seed_work(sites[0], people["staff"], people["supervisor"], people["technician"])
-    seed_stock(sites[0], people["storekeeper"], people["technician"])
+    seed_stock(sites[0], people["storekeeper"], people["technician"], people["supervisor"])
     if scale > 1:  # years of history at the two demo sites, for the lists to be measured on
         from app.demo_volume import INCIDENTS_PER_SCALE, seed_volume
 

@@ -311,3 +311,15 @@ def make_purchase(app, records: dict, by) -> dict:
             reason="Running low", by=db.session.get(type(by), by.id))
         db.session.commit()
         return {"purchase_id": request.id}
+
+
+def make_count(app, records: dict, by) -> dict:
+    """A stocktake of the whole store of `records` (make_stock), started and counting."""
+    from app.stock import counts
+    from app.stock.models import Store
+
+    with app.test_request_context():
+        store = db.session.get(Store, records["store_id"])
+        count = counts.start_count(store, counts.CountPlan(), by=db.session.get(type(by), by.id))
+        db.session.commit()
+        return {"count_id": count.id}

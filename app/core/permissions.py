@@ -63,6 +63,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stock.manage": frozenset({"admin", "supervisor", "storekeeper"}),  # items, stores, bins
     "parts.request": frozenset({"admin", "supervisor", "technician"}),  # on their work orders
     "purchases.approve": MANAGERS,  # approve or reject purchase requests
+    "counts.count": frozenset({"admin", "supervisor", "storekeeper"}),  # start counts, count
+    "counts.approve": MANAGERS,  # review counts, send lines for recount, approve, cancel
 }
 
 

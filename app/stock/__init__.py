@@ -12,8 +12,10 @@ label_entity("store", _l("store"))
 label_entity("stockbin", _l("bin"))
 label_entity("partrequest", _l("part request"))
 label_entity("purchaserequest", _l("purchase request"))
+label_entity("stockcount", _l("stocktake"))
 
 from app.stock import (  # noqa: E402,F401
+    count_views,
     purchase_views,
     registrations,
     report_views,

@@ -1,9 +1,10 @@
 """Demo stock: the spare parts and consumables of the demo plant's store, in bins, with a
-delivery received, parts issued and a few items at their reorder point."""
+delivery received, parts issued and a few items at their reorder point; an approved stocktake
+of the filters (one short), and a cycle count of rack A waiting to be counted."""
 
 from decimal import Decimal
 
-from app.stock import services
+from app.stock import counts, services
 from app.stock.services import ItemFields
 
 # sku, name, Chinese name, category, unit, unit cost, reorder point, reorder quantity,
@@ -34,7 +35,7 @@ BINS = [("A-01", "Rack A, shelf 1"), ("A-02", "Rack A, shelf 2"), ("A-03", "Rack
         ("B-01", "Filters"), ("C-01", "Oil store"), ("D-01", "Electrical cabinet")]
 
 
-def seed_stock(site, storekeeper, technician) -> None:
+def seed_stock(site, storekeeper, technician, supervisor) -> None:
     store = services.create_store(site, code="MAIN", name="Main store 主仓库",
                                   allows_negative=False, by=storekeeper)
     bins = {}
@@ -56,3 +57,17 @@ def seed_stock(site, storekeeper, technician) -> None:
                    note="Chilled water pump 1", by=storekeeper)
     services.transfer(items["FLT-G4-595"], bins["B-01"], bins["A-03"], Decimal("4"),
                       by=storekeeper)
+    _seed_counts(store, bins, items, storekeeper, supervisor)
+
+
+def _seed_counts(store, bins, items, storekeeper, supervisor) -> None:
+    filters = counts.start_count(store, counts.CountPlan(
+        scope="bins", bin_ids=(bins["B-01"].id, bins["A-03"].id), scope_text="B-01, A-03",
+        note="Filters before the summer change-out"), by=storekeeper)
+    for sku, bin_code, found in (("FLT-G4-595", "B-01", "20"), ("FLT-G4-595", "A-03", "3"),
+                                 ("FLT-F7-592", "B-01", "6")):
+        counts.count_item(filters, bins[bin_code], items[sku], Decimal(found), by=storekeeper)
+    counts.approve(filters, uncounted="leave", by=supervisor)
+    counts.start_count(store, counts.CountPlan(
+        scope="bins", bin_ids=(bins["A-01"].id, bins["A-02"].id), scope_text="A-01, A-02",
+        note="Cycle count: rack A"), by=storekeeper)

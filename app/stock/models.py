@@ -100,6 +100,7 @@ class StockBin(PublicIdMixin, db.Model):
     code: Mapped[str] = mapped_column(String(40))  # upper case
     name: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    counted_at: Mapped[datetime | None]  # its last approved count (cycle counts by age)
 
     store = relationship("Store")
 
@@ -273,3 +274,125 @@ def _movements_are_never_changed(_mapper, _connection, movement):
 @event.listens_for(Movement, "before_delete")
 def _movements_are_never_deleted(_mapper, _connection, movement):
     raise ValueError(f"stock movement {movement.id} is in the ledger: it is never deleted")
+
+
+# --- stocktake -----------------------------------------------------------------------------------
+
+COUNT_SCOPES = ("store", "bins", "categories", "items")
+COUNT_STATUSES = ("counting", "approved", "cancelled")
+COUNT_STATUS_LABELS = {"counting": _l("Counting"), "approved": _l("Approved"),
+                       "cancelled": _l("Cancelled")}
+LINE_STATUSES = ("open", "counted", "recount")
+LINE_STATUS_LABELS = {"open": _l("Not counted"), "counted": _l("Counted"),
+                      "recount": _l("Recount asked")}
+UNCOUNTED_RULES = ("leave", "zero")
+
+
+class StockCount(TimestampMixin, db.Model):
+    """A stocktake of a store, of some of its bins, or of some categories or items: what each
+    line (item x bin) held when it started, what was counted, and at approval the adjustments
+    that make the books say what is on the shelves."""
+
+    __tablename__ = "stock_count"
+    __entity__ = "stockcount"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # SC-2026-000123
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stock_store.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(20), default="store")
+    scope_text: Mapped[str] = mapped_column(String(300), default="")  # the bins or categories
+    blind: Mapped[bool] = mapped_column(default=True)  # counters do not see what is expected
+    bin_scan_first: Mapped[bool] = mapped_column(default=False)  # no bin chosen from a list
+    tolerance_quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal("0"))
+    tolerance_value: Mapped[Decimal | None] = mapped_column(MONEY)  # None: not checked
+    status: Mapped[str] = mapped_column(String(20), default="counting")
+    # the newest movement of the ledger when the count started: later ones moved during it
+    mark: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                 ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                  ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None]
+    uncounted: Mapped[str] = mapped_column(String(10), default="")  # at approval: leave, zero
+    # inventory record accuracy, as approved: lines counted, and of those within tolerance
+    lines_counted: Mapped[int | None]
+    lines_within: Mapped[int | None]
+
+    store = relationship("Store")
+    started_by = relationship("User", foreign_keys=[started_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
+
+    __table_args__ = (Index("ix_stock_count_store", "store_id", "id"),
+                      Index("ix_stock_count_site", "site_id", "id"))
+
+    @property
+    def accuracy(self) -> float | None:
+        """Lines within tolerance / lines counted, in %; None when nothing was counted."""
+        if not self.lines_counted:
+            return None
+        return 100 * (self.lines_within or 0) / self.lines_counted
+
+
+class CountBin(db.Model):
+    """A bin a count covers, and whether it was found empty."""
+
+    __tablename__ = "stock_count_bin"
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_count.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("stock_bin.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    emptied_at: Mapped[datetime | None]  # "counted empty": nothing found in it
+    emptied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                 ondelete="SET NULL"))
+
+    bin = relationship("StockBin")
+
+
+class CountLine(db.Model):
+    """An item in a bin of a count. `expected` is its on hand when the count started; `book`
+    its on hand at the moment it was counted (expected + what moved in between), so that its
+    variance is counted - book whatever moves afterwards; `mark` is the newest movement of
+    the item and bin at that moment (a newer one: it moved after it was counted). A recount
+    replaces the count, and the first is kept in first_*."""
+
+    __tablename__ = "stock_count_line"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_count.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id", ondelete="RESTRICT"))
+    bin_id: Mapped[int] = mapped_column(ForeignKey("stock_bin.id", ondelete="RESTRICT"))
+    expected: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal("0"))
+    added: Mapped[bool] = mapped_column(default=False)  # found where it was not expected
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    counted: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    book: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    mark: Mapped[int | None]
+    counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                 ondelete="SET NULL"))
+    counted_at: Mapped[datetime | None]
+    first_counted: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    first_book: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    first_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    first_at: Mapped[datetime | None]
+    recount_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id",
+                                                                 ondelete="SET NULL"))
+
+    item = relationship("StockItem")
+    bin = relationship("StockBin")
+    counted_by = relationship("User", foreign_keys=[counted_by_id])
+    first_by = relationship("User", foreign_keys=[first_by_id])
+    recount_by = relationship("User", foreign_keys=[recount_by_id])
+
+    __table_args__ = (UniqueConstraint("count_id", "bin_id", "item_id"),)  # a bin's lines
+
+    @property
+    def variance(self) -> Decimal | None:
+        if self.counted is None or self.book is None:
+            return None
+        return self.counted - self.book
+
+    @property
+    def first_variance(self) -> Decimal | None:
+        if self.first_counted is None or self.first_book is None:
+            return None
+        return self.first_counted - self.first_book

@@ -1,15 +1,24 @@
-"""What stock puts in shared registries: who may open an item's photos, what an item is
-searched by, the storekeeper's home page."""
+"""What stock puts in shared registries: who may open an item's photos, what an action is
+raised from (a stocktake), what an item is searched by, the storekeeper's home page."""
 
+from flask_babel import lazy_gettext as _l
+
+from app.actions import sources
 from app.core.attachments import register_access
 from app.core.pagination import capped_count
 from app.core.search import searchable
+from app.core.urls import path_for
 from app.dashboard.panels import register
-from app.stock import queries
+from app.stock import count_queries, queries
 from app.stock.models import StockItem
 
 # the catalogue is every site's: whoever may see stock may see an item's photos
 register_access("stockitem", lambda user, attachment: user.can("stock.view"))
+# a corrective action may be raised from a stocktake's variances (at its approval)
+sources.register(
+    "stockcount", _l("Stocktake"),
+    load=lambda user, count_id: count_queries.get_count(user, count_id),
+    url=lambda count_id: path_for("stock.count", count_id=count_id))
 searchable(StockItem, "fts_stock_item", ("sku", "name", "name_zh", "category"))
 
 

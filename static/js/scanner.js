@@ -3,7 +3,8 @@
 // from package-lock; loaded only when the camera is first opened, as iOS Safari needs it).
 // The camera stays open for the next scan; each scan beeps, buzzes where the phone can, and
 // shows the code. The code goes where a hardware scanner would type it: the bin while it is
-// empty, else the item; scanning the same item again adds one to the quantity.
+// empty, else the item; scanning the same item again adds one to the quantity (on a count's
+// screen with "each scan adds one" ticked, each scan of an item is sent as one more).
 (function () {
   "use strict";
 
@@ -32,9 +33,14 @@
     if (!target) return;
     var bin = target.querySelector("[name=bin]"), item = target.querySelector("[name=item]");
     var quantity = target.querySelector("[name=quantity]");
+    var adding = target.querySelector("[name=add]:checked");  // a count: each scan is one
     if (bin && !bin.value.trim()) {
       bin.value = code;
       if (item) item.focus();
+    } else if (item && adding) {
+      item.value = code;
+      if (quantity) quantity.value = "1";
+      target.requestSubmit();
     } else if (item && item.value.trim() === code && quantity) {
       quantity.value = String((parseFloat(quantity.value) || 0) + 1);  // +1 per scan
     } else if (item) {

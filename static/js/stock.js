@@ -1,6 +1,7 @@
 // The stock screens (templates/stock/move.html), for one hand and a scanner: a hardware
 // scanner types the code and Enter into the focused field. Enter in a scan field goes on to
-// the next field rather than sending a half-filled line; Enter in the quantity sends it.
+// the next field rather than sending a half-filled line; Enter in the quantity sends it (on a
+// count's screen with "each scan adds one" ticked, Enter after the item's code sends it).
 // After a line is saved the next item is scanned into the same bin, so focus goes there.
 (function () {
   "use strict";
@@ -14,6 +15,8 @@
     var input = event.target;
     if (event.key !== "Enter" || !input.form || !input.form.hasAttribute("data-scan-form")) return;
     if (input.getAttribute("enterkeyhint") !== "next") return;  // the quantity: send the line
+    // a count where each scan adds one: the item's Enter sends the line (its quantity, 1)
+    if (input.name === "item" && input.form.querySelector("[name=add]:checked")) return;
     var all = fields(input.form);
     var next = all[all.indexOf(input) + 1];
     if (!input.value.trim() || !next) return;

@@ -155,16 +155,12 @@ def test_stock_pages(stock_data, bench_app, bench_report, user, label, url):
     assert page.ok_time, f"{url}: p50 {page.p50:.1f} ms, p95 {page.p95:.1f} ms"
 
 
-def test_saving_one_movement(stock_data, bench_app, bench_report):
-    """A line of the receive screen as htmx sends it: the movement, its balance, the form
-    again and the saved line."""
-    client, store = stock_data["client"], stock_data["store"]
-    url = f"/stock/stores/{store}/receive"
-    token = csrf_from(client.get(url).text)
+def _time_lines(bench_app, client, url: str, data: dict):
+    """SAVES lines posted as a scanning screen sends them (htmx, each with its own idempotency
+    key), after a warm-up: (their times in ms, the last answer, the queries of one more)."""
     headers = {"HX-Request": "true", "HX-Target": "move_form"}
-    data = {"csrf_token": token, "bin": stock_data["bin"], "item": "SKU-000000",
-            "quantity": "1"}
-    def line():  # each line its own idempotency key, as the screen sends it
+
+    def line():
         return {**data, "idempotency_key": uuid.uuid4().hex}
 
     for _ in range(5):
@@ -178,9 +174,20 @@ def test_saving_one_movement(stock_data, bench_app, bench_report):
         assert response.status_code == 200
     with bench_app.app_context():
         engine = db.engine
-    sent = line()
     with QueryCounter(engine) as counter:
-        response = client.post(url, data=sent, headers=headers)
+        response = client.post(url, data=line(), headers=headers)
+    return times, response, counter
+
+
+def test_saving_one_movement(stock_data, bench_app, bench_report):
+    """A line of the receive screen as htmx sends it: the movement, its balance, the form
+    again and the saved line."""
+    client, store = stock_data["client"], stock_data["store"]
+    url = f"/stock/stores/{store}/receive"
+    token = csrf_from(client.get(url).text)
+    data = {"csrf_token": token, "bin": stock_data["bin"], "item": "SKU-000000",
+            "quantity": "1"}
+    times, response, counter = _time_lines(bench_app, client, url, data)
     p50, p95 = percentile(times, 50), percentile(times, 95)
     size = len(response.data)
     ok = p50 <= P50_MS and p95 <= P95_MS and counter.count <= 10 and size < FRAGMENT_BYTES
@@ -192,3 +199,96 @@ def test_saving_one_movement(stock_data, bench_app, bench_report):
     assert counter.count <= 10, "\n".join(counter.statements)
     assert size < FRAGMENT_BYTES
     assert p50 <= P50_MS and p95 <= P95_MS, f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+
+
+# --- stocktake -----------------------------------------------------------------------------------
+
+APPROVE_LINES = 5_000
+APPROVE_SECONDS = 5.0
+
+
+def _start_count(bench_app, store_id: int, bins: int | None = None) -> int:
+    """A count of the store (or of its first `bins` bins), started as the storekeeper would."""
+    from app.stock import counts
+
+    with bench_app.test_request_context():
+        keeper = db.session.scalar(select(User).filter_by(username="storekeeper"))
+        store = db.session.get(Store, store_id)
+        plan = counts.CountPlan()
+        if bins:
+            plan = counts.CountPlan(scope="bins", bin_ids=tuple(db.session.scalars(
+                select(StockBin.id).where(StockBin.store_id == store_id)
+                .order_by(StockBin.id).limit(bins))))
+        count = counts.start_count(store, plan, by=keeper)
+        db.session.commit()
+        return count.id
+
+
+def test_saving_one_count_line(stock_data, bench_app, bench_report):
+    """A line of the counting screen as htmx sends it, in a count of a whole store (10,000
+    lines) while its ledger holds 500,000 movements."""
+    from app.stock.models import CountLine
+
+    client = stock_data["client"]
+    started = time.perf_counter()
+    count_id = _start_count(bench_app, stock_data["store"])
+    start_ms = (time.perf_counter() - started) * 1000
+    url = f"/stock/counts/{count_id}/count"
+    token = csrf_from(client.get(url).text)
+    data = {"csrf_token": token, "bin": stock_data["bin"], "item": "SKU-000000",
+            "quantity": "1", "add": "y"}
+    times, response, counter = _time_lines(bench_app, client, url, data)
+    with bench_app.app_context():
+        lines = db.session.scalar(select(func.count(CountLine.id)).where(
+            CountLine.count_id == count_id))
+    p50, p95 = percentile(times, 50), percentile(times, 95)
+    size = len(response.data)
+    ok = p50 <= P50_MS and p95 <= P95_MS and counter.count <= 10 and size < FRAGMENT_BYTES
+    bench_report.line(SECTION, f"{'storekeeper':<11}{'counting one line (htmx)':<34}"
+                               f"{len(times):>5}{size:>8}{p50:>8.1f}{p95:>8.1f}"
+                               f"{counter.count:>8}  {'ok' if ok else 'OVER BUDGET'}")
+    bench_report.line(SECTION, f"  (the count: {lines} lines, started in {start_ms:.0f} ms)")
+    bench_report.verdict("stock: counting one line", f"p50 {p50:.1f} ms, {counter.count} "
+                                                    f"queries, {size} bytes", ok)
+    assert counter.count <= 10, "\n".join(counter.statements)
+    assert size < FRAGMENT_BYTES
+    assert p50 <= P50_MS and p95 <= P95_MS, f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+
+
+def test_approving_a_5000_line_count(stock_data, bench_app, bench_report, clients):
+    """A count of about 5,000 lines, every line counted and every other one a unit out:
+    approved by one request (the adjustments and balances in one transaction)."""
+    from app.stock.models import CountLine, StockCount
+
+    with bench_app.app_context():  # another store than the one the line above is counted in
+        store_id = db.session.scalar(select(Store.id).filter_by(code="ST2"))
+    count_id = _start_count(bench_app, store_id, bins=250)
+    with bench_app.app_context():
+        table = CountLine.__table__
+        db.session.execute(table.update().where(table.c.count_id == count_id).values(
+            status="counted", book=table.c.expected, mark=0, counted_at=utcnow(),
+            counted=table.c.expected + db.case((table.c.id % 2 == 0, 1), else_=0)))
+        db.session.commit()
+        lines = db.session.scalar(select(func.count(CountLine.id)).where(
+            CountLine.count_id == count_id))
+    client = clients["admin"]
+    page = client.get(f"/stock/counts/{count_id}")
+    assert page.status_code == 200
+    started = time.perf_counter()
+    response = client.post(f"/stock/counts/{count_id}/approve", data={
+        "csrf_token": csrf_from(page.text), "uncounted": "leave"})
+    seconds = time.perf_counter() - started
+    assert response.status_code == 303, response.text[:2000]
+    with bench_app.app_context():
+        count = db.session.get(StockCount, count_id)
+        adjusted = db.session.scalar(select(func.count(Movement.id)).where(
+            Movement.reference == count.reference))
+        assert count.status == "approved" and store_id == count.store_id
+    ok = seconds < APPROVE_SECONDS and lines >= APPROVE_LINES * 0.9
+    bench_report.line(SECTION, f"{'admin':<11}{'approving a count':<34}{lines:>5} lines, "
+                               f"{adjusted} adjustments in {seconds:.2f} s  "
+                               f"{'ok' if ok else 'OVER BUDGET'}")
+    bench_report.verdict("stock: approving a 5,000-line count",
+                         f"{lines} lines, {adjusted} adjustments, {seconds:.2f} s", ok)
+    assert lines >= APPROVE_LINES * 0.9, lines
+    assert seconds < APPROVE_SECONDS

@@ -9,6 +9,7 @@ from tests.helpers import (
     first_location,
     make_action,
     make_checklist,
+    make_count,
     make_incident,
     make_inspection,
     make_part_request,
@@ -141,6 +142,12 @@ POST_WITH_EMPTY_FORM = {
     "stock.purchase_cancel": 303,
     "stock.item_import_page": 422,  # no file
     "stock.store_edit": 422,
+    "stock.count_new": 303,  # as it stands: the whole store, tolerance 0
+    "stock.count_approve": 422,  # what happens to uncounted lines is chosen
+    "stock.count_cancel": 303,
+    "stock.count_screen": 422,
+    "stock.count_bin_empty": 303,  # the bin's open lines counted 0, said in a message
+    "stock.count_recount": 422,  # no line ticked, nobody chosen
 }
 # GET routes whose allowed users are sent elsewhere: the PDF of an inspection still being
 # answered is its page.
@@ -148,8 +155,11 @@ GET_ELSEWHERE = {"inspections.report_pdf": 303,
                  # a request is planned as it is approved, on its own page
                  "maintenance.work_order_plan": 303}
 # Routes whose POST changes what the next one would reach (a removed question, a discarded
-# draft): each gets a checklist of its own, made just before.
-FRESH_RECORDS = ("inspections.",)
+# draft, a cancelled count): each gets a checklist or a stocktake of its own, made just before.
+FRESH_RECORDS = {
+    "inspections.": lambda app, world: make_checklist(app, world["site"], _builder(app, world)),
+    "stock.count_": lambda app, world: make_count(app, world, _builder(app, world)),
+}
 # Routes whose rule is about the record, not only the role: only the handler of an incident
 # (its assignee or team) or a manager may stop its clock; the matrix user only reported it.
 RECORD_RULES = {
@@ -244,7 +254,12 @@ def _stock_with_request(app, site, by) -> dict:
     stock = make_stock(app, site, by)
     work = make_work_order(app, site, by, code=f"PARTS-{site.code}")  # its keys not kept
     return {**stock, **make_part_request(app, {**stock, **work}, by),
-            **make_purchase(app, stock, by)}
+            **make_purchase(app, stock, by), **make_count(app, stock, by)}
+
+
+def _fresh_records(endpoint: str):
+    return next((make for prefix, make in FRESH_RECORDS.items()
+                 if endpoint.startswith(prefix)), None)
 
 
 def _builder(app, world):
@@ -318,8 +333,9 @@ def test_route_role_matrix(app, client, login_as, world, role):
         if method == "GET":
             response = client.get(url)
         else:
-            if rule.endpoint.startswith(FRESH_RECORDS):
-                world.update(make_checklist(app, world["site"], _builder(app, world)))
+            fresh = _fresh_records(rule.endpoint)
+            if fresh is not None:
+                world.update(fresh(app, world))
                 url = url_for_rule(app, rule, world)
             response = client.post(url, data={"csrf_token": token, **EMPTY_FIELDS})
         results[f"{method} {rule.endpoint}"] = (response.status_code,
@@ -337,14 +353,14 @@ def test_records_of_other_sites_are_not_found(app, client, login_as, world, role
         if not {"site_id", "area_id", "incident_id", "action_id", "request_id", "template_id",
                 "version_id", "section_id", "question_id", "inspection_id",
                 "schedule_id", "asset_uuid", "meter_id", "work_order_id", "plan_id",
-                "store_id", "part_request_id", "purchase_id"} & set(
+                "store_id", "part_request_id", "purchase_id", "count_id"} & set(
                 rule.arguments) and not (
                 "public_id" in rule.arguments and rule.endpoint.startswith("sites.")):
             continue
         permission = app.view_functions[rule.endpoint].permission
         if role not in PERMISSIONS[permission]:
             continue
-        if rule.endpoint.startswith(FRESH_RECORDS):
+        if rule.endpoint.startswith("inspections."):  # its POSTs remove what they reach
             world.update({f"other_{name}": value for name, value in make_checklist(
                 app, world["other_site"], world["other_reporter"]).items()})
         url = url_for_rule(app, rule, world, other=True)

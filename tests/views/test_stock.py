@@ -18,17 +18,6 @@ from tests.helpers import hidden_fields, image_bytes, make_stock, make_work_orde
 HTMX = {"HX-Request": "true", "HX-Target": "move_form"}
 
 
-@pytest.fixture
-def keeper(app, site):
-    return make_user(app, username="kim", name="Kim Keeper", roles=("storekeeper",),
-                     sites=[site])
-
-
-@pytest.fixture
-def stocked(app, site, keeper):
-    return make_stock(app, site, keeper, on_hand=5)
-
-
 def _form(client, url: str) -> dict:
     return hidden_fields(client.get(url).text, "csrf_token", "idempotency_key")
 

@@ -4,18 +4,12 @@ exported in the same shape, and a store's valuation as a page and CSV."""
 
 import io
 
-import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.stock.models import StockItem
 from tests.conftest import make_user, sign_in
 from tests.helpers import hidden_fields, make_stock
-
-
-@pytest.fixture
-def keeper(app, site):
-    return make_user(app, username="kim", roles=("storekeeper",), sites=[site])
 
 
 def _send(client, text: str, encoding="utf-8"):
