@@ -24,9 +24,11 @@ searchable(StockItem, "fts_stock_item", ("sku", "name", "name_zh", "category"))
 
 @register
 def home_stock(user):
-    """A storekeeper's home page: the parts technicians are waiting for, and the stock
-    screens (managers reach them from Stock: their home page has its own budget)."""
+    """A storekeeper's home page: the parts technicians are waiting for, the stocktakes
+    being counted, and the stock screens (managers reach them from Stock: their home page has its own budget)."""
     if user.is_manager or not user.can("stock.move"):
         return None
     waiting = capped_count(queries.open_requests(user))
-    return "stock/_home.html", {"waiting": waiting}
+    counting = capped_count(count_queries.count_list(user, status="counting")) \
+        if user.can("counts.count") else 0
+    return "stock/_home.html", {"waiting": waiting, "counting": counting}

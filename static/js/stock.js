@@ -45,6 +45,10 @@
     var saved = fromForm && event.detail.xhr && event.detail.xhr.status === 200;
     if (saved && navigator.vibrate) navigator.vibrate(40);
     var focus = form.querySelector("[autofocus]") || form.querySelector("input[aria-invalid=true]");
-    if (focus) { focus.focus(); if (focus.select) focus.select(); }
+    if (!focus) return;
+    focus.focus();
+    // a scanner may already be typing the next code: selecting it would let the rest of the
+    // code replace its start; only an untouched field is selected (to be typed over)
+    if (focus.select && focus.value === focus.defaultValue) focus.select();
   });
 })();

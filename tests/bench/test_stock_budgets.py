@@ -262,7 +262,7 @@ def test_approving_a_5000_line_count(stock_data, bench_app, bench_report, client
 
     with bench_app.app_context():  # another store than the one the line above is counted in
         store_id = db.session.scalar(select(Store.id).filter_by(code="ST2"))
-    count_id = _start_count(bench_app, store_id, bins=250)
+    count_id = _start_count(bench_app, store_id, bins=280)  # some 5,000 lines
     with bench_app.app_context():
         table = CountLine.__table__
         db.session.execute(table.update().where(table.c.count_id == count_id).values(

@@ -34,6 +34,7 @@ def test_a_count_is_started_counted_reviewed_and_approved(app, client, site, kee
     count_id = _start(client, stocked)
     page = client.get(f"/stock/counts/{count_id}").text
     assert "SC-" in page and "A-01" in page
+    assert "stocktakes being counted" in client.get("/").text
     screen = f"/stock/counts/{count_id}/count"
     assert "expected 5" not in client.get(f"{screen}?bin=A-01").text  # blind
     saved = _post(client, screen, htmx=True, bin="a-01", item=stocked["sku"], quantity="4")
