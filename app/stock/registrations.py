@@ -25,7 +25,8 @@ searchable(StockItem, "fts_stock_item", ("sku", "name", "name_zh", "category"))
 @register
 def home_stock(user):
     """A storekeeper's home page: the parts technicians are waiting for, the stocktakes
-    being counted, and the stock screens (managers reach them from Stock: their home page has its own budget)."""
+    being counted, and the stock screens (managers reach them from Stock: their home page
+    has its own budget)."""
     if user.is_manager or not user.can("stock.move"):
         return None
     waiting = capped_count(queries.open_requests(user))
