@@ -216,18 +216,21 @@ def count_bin_empty(count: StockCount, bin_: StockBin, *, by) -> int:
 
 
 def _books_of_bin(bin_: StockBin, item_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
-    """item -> (on hand now, newest movement id) for items of a bin, locked (PostgreSQL)."""
+    """item -> (on hand now, newest movement id) for items of a bin, the balances locked
+    (PostgreSQL) before the newest movements are read, as in `_line_and_book`."""
     if not item_ids:
         return {}
-    mark = (select(func.coalesce(func.max(Movement.id), 0)).where(
-        Movement.bin_id == StockBalance.bin_id, Movement.item_id == StockBalance.item_id)
-        .correlate(StockBalance).scalar_subquery())
-    statement = select(StockBalance.item_id, StockBalance.quantity, mark).where(
+    balances = select(StockBalance.item_id, StockBalance.quantity).where(
         StockBalance.bin_id == bin_.id, StockBalance.item_id.in_(item_ids))
     if db.engine.dialect.name == "postgresql":
-        statement = statement.with_for_update(of=StockBalance)
-    return {item_id: (Decimal(str(quantity)), last) for item_id, quantity, last in
-            db.session.execute(statement)}
+        balances = balances.order_by(StockBalance.item_id).with_for_update()
+    on_hand = dict(db.session.execute(balances).all())
+    marks = dict(db.session.execute(
+        select(Movement.item_id, func.max(Movement.id)).where(
+            Movement.bin_id == bin_.id, Movement.item_id.in_(list(on_hand)))
+        .group_by(Movement.item_id)).all()) if on_hand else {}
+    return {item_id: (Decimal(str(quantity)), marks.get(item_id, 0))
+            for item_id, quantity in on_hand.items()}
 
 
 # --- recounts ------------------------------------------------------------------------------------
