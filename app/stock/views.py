@@ -91,11 +91,21 @@ def _item_page(found, photo_form=None):
                            **LABELS)
     balances = db.session.execute(queries.balances_of(current_user, found)).all()
     return form_page("stock/item.html", photo_form, item=found, balances=balances,
-                     used=db.session.execute(queries.used_on(current_user, found)).all(),
                      on_hand=sum(balance.quantity for balance, _bin, _store in balances),
                      photos=db.session.scalars(attachments_for("stockitem", found.id)).all(),
                      photo_form=photo_form or ItemPhotoForm(formdata=None), page=page,
                      **LABELS)
+
+
+@bp.route("/items/<int:item_id>/used")
+@requires("stock.view")
+def item_used(item_id):
+    """The work orders an item was issued to lately: a fragment the item's page loads after
+    itself (a page without JavaScript)."""
+    found = queries.get_item(item_id)
+    return render_page("stock/item_used.html", "item_used", item=found,
+                       used=db.session.execute(queries.used_on(current_user, found)).all(),
+                       **LABELS)
 
 
 @bp.route("/items/<int:item_id>/photos", methods=["POST"])

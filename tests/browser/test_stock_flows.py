@@ -97,7 +97,7 @@ def test_parts_are_asked_for_on_a_work_order_issued_and_costed(page: Page, app, 
                      sites=[world.site])
     keeper = make_user(app, username="kim", name="Kim Keeper", roles=("storekeeper",),
                        sites=[world.site])
-    make_stock(app, world.site, keeper, sku="BRG-6204", on_hand=6)
+    stock = make_stock(app, world.site, keeper, sku="BRG-6204", on_hand=6)
     records = make_work_order(app, world.site, boss)
     with app.test_request_context():
         skill = maintenance.add_code("skill", name="Mechanic", by=None)
@@ -141,6 +141,8 @@ def test_parts_are_asked_for_on_a_work_order_issued_and_costed(page: Page, app, 
     expect(costs.filter(has_text="185.00")).to_have_count(1)  # 2 h at 80.00 + 25.00
     page.locator("#parts").scroll_into_view_if_needed()
     screenshot("cost")
+    page.goto(f"/stock/items/{stock['item_id']}")  # the item says where it went (loaded after)
+    expect(page.locator("#item_used").get_by_role("link", name=reference)).to_be_visible()
     assert_clean_console(console)
 
 

@@ -272,7 +272,11 @@ def test_an_item_says_where_it_is_used(app, client, site, keeper, stocked):
     assert _post(client, url, bin="A-01", item="ITEM-TST", quantity="2",
                  work_order=reference).status_code == 303
     page = client.get(f"/stock/items/{stocked['item_id']}").text
-    assert "Where it is used" in page and reference in page and "PUMP-9" in page
+    assert f'hx-get="/stock/items/{stocked["item_id"]}/used"' in page  # loaded after it
+    used = client.get(f"/stock/items/{stocked['item_id']}/used", headers={
+        "HX-Request": "true", "HX-Target": "item_used"})
+    assert "<html" not in used.text and reference in used.text and "PUMP-9" in used.text
+    assert "Where it is used" in client.get(f"/stock/items/{stocked['item_id']}/used").text
 
 
 def test_a_store_is_edited_and_may_allow_stock_below_zero(app, client, keeper, stocked):
