@@ -97,13 +97,6 @@ def recent_count_lines(user, count: StockCount, limit: int = 10):
             .order_by(CountLine.counted_at.desc(), CountLine.id.desc()).limit(limit))
 
 
-def open_count_of(store: Store) -> StockCount | None:
-    """The store's counts still counting, newest first (a store may count two areas)."""
-    return db.session.scalars(select(StockCount).where(
-        StockCount.store_id == store.id, StockCount.status == "counting")
-        .order_by(StockCount.id.desc())).all()
-
-
 # --- what a cycle count proposes --------------------------------------------------------------
 
 def bins_not_counted_for(store: Store, days: int, limit: int = 100) -> list[StockBin]:

@@ -383,7 +383,11 @@ class CountLine(db.Model):
     first_by = relationship("User", foreign_keys=[first_by_id])
     recount_by = relationship("User", foreign_keys=[recount_by_id])
 
-    __table_args__ = (UniqueConstraint("count_id", "bin_id", "item_id"),)  # a bin's lines
+    __table_args__ = (
+        UniqueConstraint("count_id", "bin_id", "item_id"),  # a bin's lines
+        Index("ix_stock_count_line_counter", "count_id", "counted_by_id", "counted_at"),  # a
+        # counting screen's saved lines
+    )
 
     @property
     def variance(self) -> Decimal | None:
