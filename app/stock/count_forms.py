@@ -165,9 +165,10 @@ class RecountForm(IdempotentForm):
 
     def __init__(self, *args, count, **kwargs):
         super().__init__(*args, **kwargs)
+        self.counters = {person.id: person for person in db.session.scalars(
+            users_of_site(count.site_id)) if person.can("counts.count")}
         self.recounter.choices = [("", _l("Choose a person")), *(
-            (person.id, person.name or person.username) for person in
-            db.session.scalars(users_of_site(count.site_id)) if person.can("counts.count"))]
+            (person.id, person.name or person.username) for person in self.counters.values())]
         self.recounter_record = None
 
     def validate_lines(self, field):
@@ -176,11 +177,9 @@ class RecountForm(IdempotentForm):
             raise ValidationError(_l("Tick the lines to recount."))
 
     def validate_recounter(self, field):
-        from app.auth.models import User
-
-        if field.data not in {value for value, _label in self.recounter.choices if value}:
+        self.recounter_record = self.counters.get(field.data)
+        if self.recounter_record is None:
             raise ValidationError(_l("Choose from the list."))
-        self.recounter_record = db.session.get(User, field.data)
 
 
 class ApproveCountForm(Form):

@@ -184,7 +184,8 @@ def _screen_context(found, form) -> dict:
     to count (to choose from, unless the label must be scanned), my saved lines."""
     if is_fragment_request():
         return {"lines": [], "bin_": None, "bin_lines": [], "todo": []}
-    bin_ = count_queries.count_bin_by_code(found, form.bin.data) if form.bin.data else None
+    bin_ = form.bin_record or (count_queries.count_bin_by_code(found, form.bin.data)
+                               if form.bin.data else None)  # found by the form, if it was sent
     return {
         "lines": db.session.scalars(count_queries.recent_count_lines(current_user,
                                                                      found)).all(),
