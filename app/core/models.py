@@ -162,3 +162,26 @@ class Attempt(db.Model):
 
     __table_args__ = (Index("ix_attempt_scope_key_at", "scope", "key", "at"),
                       Index("ix_attempt_at", "at"))
+
+
+class KeptResult(db.Model):
+    """A result worked out from many rows, kept for the next request (core.cache): good while
+    its `version`, made of what it depends on, is the same."""
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChangeCount(db.Model):
+    """How many committed transactions changed what the kept results `name` of a site depend
+    on (core.cache): a kept result of another count is out of date."""
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -133,7 +133,7 @@ def pm_calendar_page():
         abort(404)
     preventive.generate_on_read([site])
     week = min(max(int_arg("week") or 0, 0), pm_calendar.WEEKS - 1)
-    calendar = pm_calendar.site_calendar(site, shown=week)
+    calendar = pm_calendar.kept_calendar(site, shown=week)
     hours = [round(w.minutes / 60, 1) for w in calendar.weeks]
     chart = bar(_("Estimated hours per week"), [_week_label(w) for w in calendar.weeks], hours,
                 unit=_("h"))

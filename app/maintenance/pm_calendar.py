@@ -7,7 +7,7 @@ resets aside) says when it reaches the next due reading. A meter with no rate ye
 date: the plan shows under "waiting for the meter"."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,15 +15,19 @@ from sqlalchemy import (
     Date,
     and_,
     case,
+    event,
     func,
     literal,
     select,
     tuple_,
     union_all,
 )
+from sqlalchemy.orm import Session
 
-from app.core.db import column_rows
+from app.core import cache
+from app.core.db import column_rows, writing_now
 from app.core.models import utcnow
+from app.extensions import db
 from app.maintenance import preventive, triggers
 from app.maintenance.models import (
     Asset,
@@ -33,6 +37,7 @@ from app.maintenance.models import (
     WorkOrder,
 )
 from app.maintenance.queries import unfinished
+from app.sites.models import Site
 
 WEEKS = 8
 RATE_WINDOW = timedelta(days=90)
@@ -90,6 +95,47 @@ class Window:
     first_day: date
     today: int
     end: int
+
+
+KEPT = "pm_calendar"  # the kept calendars' name (core.cache)
+KEPT_SHAPE = 1  # goes up when what a kept calendar holds changes shape
+
+
+def kept_calendar(site, *, shown: int = 0, now: datetime | None = None) -> Calendar:
+    """The site's calendar (`site_calendar`), kept between requests until the site's plans,
+    their work, its meters or the names of its assets change, or its today does: worked out
+    from its thousands of plans once, then read as one row (core.cache)."""
+    now = now or utcnow()
+    today = preventive.site_today(site, now)
+    changes, version, payload = db.session.execute(cache.state(KEPT, site.id,
+                                                               str(shown))).one()
+    wanted = f"{KEPT_SHAPE}/{today.isoformat()}/{changes}"
+    if version == wanted:
+        return _calendar_of(cache.loaded(payload))
+    calendar = site_calendar(site, now=now, shown=shown)
+    with writing_now():
+        cache.keep(KEPT, site.id, str(shown), wanted, _payload_of(calendar))
+    return calendar
+
+
+def _payload_of(calendar: Calendar) -> dict:
+    def items(dues):
+        return [[due.day.isoformat(), *astuple(due)[1:]] for due in dues]
+    return {"today": calendar.today.isoformat(),
+            "weeks": [[week.starts_on.isoformat(), week.count, week.minutes, items(week.items)]
+                      for week in calendar.weeks],
+            "overdue": items(calendar.overdue), "overdue_count": calendar.overdue_count,
+            "waiting": items(calendar.waiting), "waiting_count": calendar.waiting_count}
+
+
+def _calendar_of(payload: dict) -> Calendar:
+    def items(rows):
+        return [Due(date.fromisoformat(day), *rest) for day, *rest in rows]
+    return Calendar(date.fromisoformat(payload["today"]),
+                    [Week(date.fromisoformat(starts_on), count, minutes, items(listed))
+                     for starts_on, count, minutes, listed in payload["weeks"]],
+                    items(payload["overdue"]), payload["overdue_count"],
+                    items(payload["waiting"]), payload["waiting_count"])
 
 
 def site_calendar(site, *, now: datetime | None = None, weeks: int = WEEKS,
@@ -359,3 +405,61 @@ def _projected(plan, rate: float, today: date, until: date, *,
     dates = triggers.projected_dates(calendar, first, meter_due_on=meter_due,
                                      meter_period_days=meter_period, until=until)
     return [max(day, today) for day in dates]  # a due date past without work: today
+
+
+# --- what a kept calendar depends on --------------------------------------------------------------
+
+def _history_values(record, name: str) -> set:
+    history = db.inspect(record).attrs[name].history
+    return {*history.deleted, *(history.unchanged or ()), *history.added} or \
+        {getattr(record, name)}
+
+
+def _site_of_asset(session, asset_id: int | None) -> int | None:
+    asset = session.get(Asset, asset_id) if asset_id else None
+    return asset.site_id if asset else None
+
+
+def _site_of_meter(session, meter_id: int | None) -> int | None:
+    meter = session.get(Meter, meter_id) if meter_id else None
+    return _site_of_asset(session, meter.asset_id) if meter else None
+
+
+def _changed(record, *names: str) -> bool:
+    return any(db.inspect(record).attrs[name].history.has_changes() for name in names)
+
+
+def _sites_changed(session, record, state: str) -> set:
+    """The sites whose calendar the change to `record` changes (None among them: none)."""
+    if isinstance(record, MaintenancePlan):
+        return _history_values(record, "site_id")
+    if isinstance(record, WorkOrder):
+        planned = _history_values(record, "plan_id") - {None}
+        return _history_values(record, "site_id") if planned else set()
+    if isinstance(record, Asset):  # a new asset has no plans yet
+        renamed = state == "deleted" or (state == "dirty" and _changed(
+            record, "code", "name", "site_id"))
+        return _history_values(record, "site_id") if renamed else set()
+    if isinstance(record, Meter):
+        return {_site_of_asset(session, asset_id)
+                for asset_id in _history_values(record, "asset_id")}
+    if isinstance(record, MeterReading):
+        return {_site_of_meter(session, meter_id)
+                for meter_id in _history_values(record, "meter_id")}
+    if isinstance(record, Site) and state == "dirty" and _changed(record, "timezone"):
+        return {record.id}
+    return set()
+
+
+@event.listens_for(Session, "before_flush")
+def _calendar_changes(session, _context, _instances) -> None:
+    """A kept calendar goes out of date with a change to a plan, to generated work (its
+    status, due date, reference), to a meter or its readings (a meter plan's dates), to an
+    asset's code, name or site, or to a site's time zone."""
+    for state, records in (("new", session.new), ("dirty", session.dirty),
+                           ("deleted", session.deleted)):
+        for record in records:
+            if state == "dirty" and not session.is_modified(record):
+                continue
+            for site_id in _sites_changed(session, record, state):
+                cache.changed(session, KEPT, site_id)

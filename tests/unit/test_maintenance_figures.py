@@ -151,3 +151,22 @@ def test_a_year_by_month(history):
     assert buckets[-1].label == "2027-03" and buckets[-1].end == NOW
     assert buckets[0].start == datetime(2026, 3, 31, 16, 0)
     assert buckets[1].start - buckets[0].start == timedelta(days=30)
+
+
+def test_downtime_still_open_counts_up_to_now_and_once_however_many_spans(history):
+    """Two spans of one asset still open (one inside the other), and another's span closed
+    today overlapped by one still open: each asset's hours once, today's to now."""
+    a, b = history["a"], history["b"]
+    db.session.add_all([
+        Downtime(asset_id=a.id, started_at=NOW - timedelta(hours=72)),
+        Downtime(asset_id=a.id, started_at=NOW - timedelta(hours=24)),
+        Downtime(asset_id=b.id, started_at=datetime(2027, 3, 24, 20),
+                 ended_at=datetime(2027, 3, 25, 2)),
+        Downtime(asset_id=b.id, started_at=datetime(2027, 3, 25, 1))])
+    db.session.flush()
+    found = _figures(history)
+    assert found.top_downtime[0][1:] == ("P-1", "Pump 1", pytest.approx(12 + 72))
+    assert found.top_downtime[1][1:] == ("P-2", "Pump 2", pytest.approx(8 + 8))
+    assert found.downtime_hours == pytest.approx(100)
+    # the last week: Pump 1's 60 hours before today, and today's 12 + 8 hours so far
+    assert found.buckets[-1].downtime_hours == pytest.approx(60 + 12 + 8)
