@@ -224,6 +224,7 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
         Index("ix_work_order_status_due", "status", "due_on"),  # overdue
         Index("ix_work_order_unfinished", "site_id", "status", "due_on", "created_at",
               "plan_id",  # the home page counts the overdue preventive work from it alone
+              "asset_id",  # and the overview the backlog of a category's assets
               sqlite_where=text(UNFINISHED_SQL), postgresql_where=text(UNFINISHED_SQL)),
         # never two unfinished work orders of one plan, even from two workers at once
         Index("ux_work_order_plan_unfinished", "plan_id", unique=True,
