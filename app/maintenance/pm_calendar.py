@@ -28,7 +28,7 @@ from app.core import cache
 from app.core.db import column_rows, writing_now
 from app.core.models import utcnow
 from app.extensions import db
-from app.maintenance import preventive, triggers
+from app.maintenance import preventive, rollup, triggers
 from app.maintenance.models import (
     Asset,
     MaintenancePlan,
@@ -410,9 +410,7 @@ def _projected(plan, rate: float, today: date, until: date, *,
 # --- what a kept calendar depends on --------------------------------------------------------------
 
 def _history_values(record, name: str) -> set:
-    history = db.inspect(record).attrs[name].history
-    return {*history.deleted, *(history.unchanged or ()), *history.added} or \
-        {getattr(record, name)}
+    return set(rollup.values_of(record, name, old=True))
 
 
 def _site_of_asset(session, asset_id: int | None) -> int | None:

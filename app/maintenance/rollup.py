@@ -282,7 +282,8 @@ def _history(record, name: str):
     return db.inspect(record).attrs[name].history
 
 
-def _values(record, name: str, *, old: bool) -> list:
+def values_of(record, name: str, *, old: bool) -> list:
+    """The attribute's value; with `old`, every value it had in this flush as well."""
     history = _history(record, name)
     if not old:
         return [getattr(record, name)]
@@ -298,9 +299,9 @@ def _mark_work(marks: _Marks, order: WorkOrder, state: str) -> None:
         rejected = "rejected" in (*status.deleted, *status.added)
         names = set(WORK_DATES) if (changed & set(WORK_MOVES) or rejected) else \
             changed & set(WORK_DATES) | ({"due_on"} if "done_on" in changed else set())
-        sites = set(_values(order, "site_id", old=True))
+        sites = set(values_of(order, "site_id", old=True))
         for name in names:
-            for value in _values(order, name, old=True):
+            for value in values_of(order, name, old=True):
                 for site_id in sites:
                     marks.add(site_id, value)
         return
@@ -315,19 +316,19 @@ def _site_of_asset(session, asset_id: int | None) -> int | None:
 
 def _mark_downtime(marks: _Marks, span: Downtime, state: str) -> None:
     old = state == "dirty"
-    starts = [v for v in _values(span, "started_at", old=old) if v]
-    ends = [v or marks.now for v in _values(span, "ended_at", old=old)]
+    starts = [v for v in values_of(span, "started_at", old=old) if v]
+    ends = [v or marks.now for v in values_of(span, "ended_at", old=old)]
     if not starts:
         return
-    for asset_id in _values(span, "asset_id", old=old):
+    for asset_id in values_of(span, "asset_id", old=old):
         marks.add(_site_of_asset(marks.session, asset_id), (min(starts), max(ends)))
 
 
 def _mark_labour(marks: _Marks, entry: LabourEntry, state: str) -> None:
     old = state == "dirty"
-    for work_order_id in _values(entry, "work_order_id", old=old):
+    for work_order_id in values_of(entry, "work_order_id", old=old):
         order = marks.session.get(WorkOrder, work_order_id) if work_order_id else None
-        for started_at in _values(entry, "started_at", old=old):
+        for started_at in values_of(entry, "started_at", old=old):
             if order is not None and started_at is not None:
                 marks.add(order.site_id, started_at)
 
@@ -339,7 +340,7 @@ def _mark_asset(marks: _Marks, asset: Asset, state: str) -> None:
         marks.everything(asset.site_id)
     elif state == "dirty" and (_history(asset, "category_id").has_changes()
                                or _history(asset, "site_id").has_changes()):
-        for site_id in _values(asset, "site_id", old=True):
+        for site_id in values_of(asset, "site_id", old=True):
             marks.everything(site_id)
 
 
