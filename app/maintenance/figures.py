@@ -19,18 +19,26 @@ Four queries in all: the state of the daily rollup with the assets counted; the 
 days added up by week or month (`maintenance.rollup`: a year of a site is a few thousand rows,
 where its work is tens of thousands); today so far, live, through the partial indexes of the
 work; and the downtime spans of the period, for today's downtime and the assets down longest
-(merged per asset: an asset down for months is a few spans but many days)."""
+(merged per asset: an asset down for months is a few spans but many days).
 
+The past days and the downtime of a site or a category are kept between requests
+(core.cache, `_kept_part`): they change only as the rollup counts days, a span changes or an
+asset is renamed or moved, and as the site's today begins. What the assets down now add as
+time goes on is worked out at each read from when each went down; today's work is read
+live."""
+
+import heapq
 import uuid
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
     String,
     case,
+    event,
     func,
     literal,
     select,
@@ -38,7 +46,9 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.orm import Session
 
+from app.core import cache
 from app.core.db import column_rows, hours_between, writing_now
 from app.core.models import utcnow
 from app.core.scoping import scope
@@ -160,6 +170,37 @@ class Figures:
         return _ratio(self.planned, self.planned + self.unplanned)
 
 
+@dataclass
+class DowntimeFacts:
+    """The period's downtime from its spans, as it stands until a span changes (kept between
+    requests): the assets down now add the time since, read at each request."""
+
+    closed_today: float = 0.0  # today's seconds in the closed spans
+    down_now: int = 0  # assets down now
+    down_today_from: float = 0.0  # of those, the seconds of today before each went down
+    # the assets that may be among the ten down longest, whatever now is: the longest of
+    # those up now and of those down now ([asset id, public id, code, name, closed seconds,
+    # down since or None])
+    candidates: list = field(default_factory=list)
+
+    def today_seconds(self, today_start: datetime, now: datetime) -> float:
+        return self.closed_today + self.down_now * (now - today_start).total_seconds() - \
+            self.down_today_from
+
+    def top(self, start: datetime, now: datetime) -> list[tuple[str, str, str, float]]:
+        """The ten assets down longest over the period, up to now: (public id, code, name,
+        hours)."""
+        totals = []
+        for asset_id, public_id, code, name, seconds, down_since in self.candidates:
+            if down_since:
+                seconds += max((now - max(datetime.fromisoformat(down_since), start))
+                               .total_seconds(), 0)
+            totals.append((seconds, asset_id, public_id, code, name))
+        totals.sort(reverse=True)
+        return [(public_id, code, name, seconds / 3600)
+                for seconds, _asset_id, public_id, code, name in totals[:TOP] if seconds > 0]
+
+
 def _ratio(part, whole) -> float | None:
     return part / whole * 100 if whole else None
 
@@ -186,7 +227,9 @@ def buckets_of(period: str, zone_name: str, now: datetime) -> list[Bucket]:
 def site_figures(user, site, figure_scope: Scope, *, period: str = "12w",
                  now: datetime | None = None) -> Figures:
     """The figures of the scope over the period: the past days from the daily rollup (counted
-    first if days ended or changed since), today live; four queries (see the module's text)."""
+    first if days ended or changed since) and the downtime spans, kept between requests;
+    today live (see the module's text). `user` sees the site (the kept figures are the
+    site's)."""
     now = now or utcnow()
     buckets = buckets_of(period, site.timezone, now)
     today, today_start = rollup.today_of(site, now)
@@ -196,13 +239,48 @@ def site_figures(user, site, figure_scope: Scope, *, period: str = "12w",
             rollup.count_days(site, now)
     for bucket in buckets:
         bucket.operating_hours = assets * (bucket.end - bucket.start).total_seconds() / 3600
-    labour, planned = _past_days(user, figure_scope, buckets, today)
+    labour, planned, downtime = _kept_part(user, figure_scope, period, buckets, today,
+                                           today_start, now)
     labour_today, planned_today = _today(user, figure_scope, buckets[-1], today, today_start,
                                          now)
-    top = _downtime(user, figure_scope, buckets, today_start, now)
+    buckets[-1].downtime_hours += downtime.today_seconds(today_start, now) / 3600
     unplanned = sum(bucket.failures for bucket in buckets)
     return Figures(buckets[0].start, buckets[-1].end, assets, buckets, labour + labour_today,
-                   planned + planned_today, unplanned, top)
+                   planned + planned_today, unplanned, downtime.top(buckets[0].start, now))
+
+
+KEPT_SHAPE = 1  # goes up when what kept figures hold changes shape
+PAST = ("failures", "repairs", "repair_hours", "pm_due", "pm_on_time", "downtime_hours")
+
+
+def _kept_part(user, figure_scope: Scope, period: str, buckets, today: date,
+               today_start: datetime, now: datetime) -> tuple[float, int, DowntimeFacts]:
+    """The past days (put in their buckets; their labour hours and planned work returned) and
+    the downtime facts of a site or a category: kept between requests (core.cache) until the
+    rollup counts days again, a downtime span changes or an asset is renamed or moved (the
+    listener at the end), or the site's today does. An asset's own are read each time: they
+    are few rows, and there are thousands of assets."""
+    start = buckets[0].start
+    if figure_scope.asset_id:
+        return (*_past_days(user, figure_scope, buckets, today),
+                _downtime_facts(user, figure_scope, start, today_start, now))
+    key = f"{period}/{figure_scope.category_id or 'site'}"
+    changes, version, payload = db.session.execute(cache.state(
+        rollup.KEPT_FIGURES, figure_scope.site_id, key)).one()
+    wanted = f"{KEPT_SHAPE}/{today_start.isoformat()}/{changes}"
+    if version == wanted:
+        kept = cache.loaded(payload)
+        for bucket, values in zip(buckets, kept["past"], strict=True):
+            for name, value in zip(PAST, values, strict=True):
+                setattr(bucket, name, value)
+        return kept["labour"], kept["planned"], DowntimeFacts(**kept["downtime"])
+    labour, planned = _past_days(user, figure_scope, buckets, today)
+    downtime = _downtime_facts(user, figure_scope, start, today_start, now)
+    with writing_now():
+        cache.keep(rollup.KEPT_FIGURES, figure_scope.site_id, key, wanted, {
+            "past": [[getattr(bucket, name) for name in PAST] for bucket in buckets],
+            "labour": labour, "planned": planned, "downtime": asdict(downtime)})
+    return labour, planned, downtime
 
 
 def _state(figure_scope: Scope, today_start: datetime) -> tuple[date | None, bool, int]:
@@ -294,15 +372,14 @@ def _today(user, figure_scope: Scope, bucket: Bucket, today: date, today_start: 
     return found["labour"][1], found["planned"][0]
 
 
-def _downtime(user, figure_scope: Scope, buckets, today_start: datetime,
-              now: datetime) -> list[tuple[str, str, str, float]]:
-    """Today's downtime so far, added to the last bucket (the rollup holds the past days), and
-    the assets down longest over the period: from the spans of the period, each asset's
-    merged (the days of a long span are many more). The spans an asset has still open all end
-    now, so together they are one, from the first of them: read as one row per asset (a
-    third of the bench's assets are down for months, several times over). The public ids
-    come as the database holds them, made UUIDs only for the ten shown."""
-    start = buckets[0].start
+def _downtime_facts(user, figure_scope: Scope, start: datetime, today_start: datetime,
+                   now: datetime) -> DowntimeFacts:
+    """The downtime of the period from its spans, each asset's merged (the days of a long span
+    are many more): what the closed spans count, and since when each asset down now is down.
+    The spans an asset has still open all end now, so together they are one, from the first
+    of them: read as one row per asset (a third of the bench's assets are down for months,
+    several times over). The public ids come as the database holds them, made UUIDs only for
+    the assets that may be shown."""
     shown = (type_coerce(Asset.public_id, String), Asset.code, Asset.name)
 
     def of_scope(statement):
@@ -319,21 +396,69 @@ def _downtime(user, figure_scope: Scope, buckets, today_start: datetime,
                                                                               still_open)):
         spans[asset_id].append((began, ended))
         names[asset_id] = (public_id, code, name)
-    totals, today = [], 0.0
+    facts = DowntimeFacts()
+    up_now, down_now = [], []  # (rank, asset id, closed seconds, down since)
     for asset_id, own in spans.items():
-        seconds = 0.0
-        # most assets have one span in a period: nothing to merge
-        merged = downtime_math.merged(own, start, now) if len(own) > 1 else \
-            [(max(own[0][0], start), min(own[0][1] or now, now))]
-        for down, up in merged:
-            if up <= down:
-                continue
-            seconds += (up - down).total_seconds()
-            if up > today_start:
-                today += (up - max(down, today_start)).total_seconds()
-        totals.append((seconds, asset_id))
-    buckets[-1].downtime_hours += today / 3600
-    totals.sort(reverse=True)
-    return [(str(uuid.UUID(str(names[asset_id][0]))), *names[asset_id][1:], seconds / 3600)
-            for seconds, asset_id in totals[:TOP] if seconds > 0]
+        down_since = next((began for began, ended in own if ended is None), None)
+        seconds = _closed_seconds(facts, [span for span in own if span[1] is not None],
+                                  start, today_start, min(down_since or now, now))
+        if down_since is None:
+            up_now.append((seconds, asset_id, seconds, None))
+            continue
+        facts.down_now += 1
+        facts.down_today_from += max((down_since - today_start).total_seconds(), 0)
+        # down now: every such asset's hours grow alike, so their order stays
+        down_now.append((seconds - max((down_since - start).total_seconds(), 0), asset_id,
+                         seconds, down_since))
+    for _rank, asset_id, seconds, down_since in (*heapq.nlargest(TOP, up_now),
+                                                *heapq.nlargest(TOP, down_now)):
+        public_id, code, name = names[asset_id]
+        facts.candidates.append([asset_id, str(uuid.UUID(str(public_id))), code, name, seconds,
+                                 down_since.isoformat() if down_since else None])
+    return facts
 
+
+def _closed_seconds(facts: DowntimeFacts, closed, start: datetime, today_start: datetime,
+                    until: datetime) -> float:
+    """An asset's closed spans merged within [start, until) (until it went down again, if it
+    is down now): their seconds; today's are added to `facts`."""
+    if not closed:
+        return 0.0
+    # most assets have one span in a period: nothing to merge
+    merged = downtime_math.merged(closed, start, until) if len(closed) > 1 else \
+        [(max(closed[0][0], start), min(closed[0][1], until))]
+    seconds = 0.0
+    for down, up in merged:
+        if up <= down:
+            continue
+        seconds += (up - down).total_seconds()
+        if up > today_start:
+            facts.closed_today += (up - max(down, today_start)).total_seconds()
+    return seconds
+
+
+# --- what kept figures depend on (beyond the rollup's days, which say so as they are counted)
+
+def _sites_changed(session, record, state: str) -> set:
+    """The sites whose kept figures the change to `record` changes (None among them: none):
+    a downtime span; an asset's code or name (the ten down longest), site or category (whose
+    figures its spans count in)."""
+    if isinstance(record, Downtime):
+        return {rollup.site_of_asset(session, asset_id)
+                for asset_id in rollup.values_of(record, "asset_id", old=True)}
+    if isinstance(record, Asset) and (state == "deleted" or state == "dirty" and any(
+            db.inspect(record).attrs[name].history.has_changes()
+            for name in ("code", "name", "site_id", "category_id"))):
+        return set(rollup.values_of(record, "site_id", old=True))
+    return set()
+
+
+@event.listens_for(Session, "before_flush")
+def _figure_changes(session, _context, _instances) -> None:
+    for state, records in (("new", session.new), ("dirty", session.dirty),
+                           ("deleted", session.deleted)):
+        for record in records:
+            if state == "dirty" and not session.is_modified(record):
+                continue
+            for site_id in _sites_changed(session, record, state):
+                cache.changed(session, rollup.KEPT_FIGURES, site_id)

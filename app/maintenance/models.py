@@ -84,6 +84,8 @@ class Asset(PublicIdMixin, TimestampMixin, CreatedByMixin, db.Model):
         Index("ix_asset_location", "location_id"),
         Index("ix_asset_parent", "parent_id"),
         Index("ix_asset_site_status", "site_id", "status"),  # the figures count a site's assets
+        # a category's assets at a site (the figures of a category), counted from the index
+        Index("ix_asset_site_category", "site_id", "category_id", "status"),
     )
 
     @property
@@ -234,16 +236,18 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
         # The figures: repairs by when they were done, preventive work by its due date,
         # failures and planned work by when they were reported; each partial (the list, whose
         # filters never imply their WHERE, cannot take them: a (site, ...) index it could
-        # take, it took, and sorted a site's rows) and covering (no row read for a figure).
-        Index("ix_work_order_repairs", "site_id", "done_at", "created_at",
+        # take, it took, and sorted a site's rows) and covering (no row read for a figure,
+        # the asset included: a category's figures keep their assets' rows from the index).
+        Index("ix_work_order_repairs", "site_id", "done_at", "created_at", "asset_id",
               sqlite_where=text(f"done_at IS NOT NULL AND {FAILURES_SQL}"),
               postgresql_where=text(f"done_at IS NOT NULL AND {FAILURES_SQL}")),
         Index("ix_work_order_preventive_due", "site_id", "due_on", "done_on", "status",
+              "asset_id",
               sqlite_where=text("plan_id IS NOT NULL"),
               postgresql_where=text("plan_id IS NOT NULL")),
-        Index("ix_work_order_failures", "site_id", "created_at", "status",
+        Index("ix_work_order_failures", "site_id", "created_at", "status", "asset_id",
               sqlite_where=text(FAILURES_SQL), postgresql_where=text(FAILURES_SQL)),
-        Index("ix_work_order_planned", "site_id", "created_at", "status",
+        Index("ix_work_order_planned", "site_id", "created_at", "status", "asset_id",
               sqlite_where=text(PLANNED_SQL), postgresql_where=text(PLANNED_SQL)),
     )
 

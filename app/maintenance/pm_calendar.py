@@ -413,14 +413,9 @@ def _history_values(record, name: str) -> set:
     return set(rollup.values_of(record, name, old=True))
 
 
-def _site_of_asset(session, asset_id: int | None) -> int | None:
-    asset = session.get(Asset, asset_id) if asset_id else None
-    return asset.site_id if asset else None
-
-
 def _site_of_meter(session, meter_id: int | None) -> int | None:
     meter = session.get(Meter, meter_id) if meter_id else None
-    return _site_of_asset(session, meter.asset_id) if meter else None
+    return rollup.site_of_asset(session, meter.asset_id) if meter else None
 
 
 def _changed(record, *names: str) -> bool:
@@ -439,7 +434,7 @@ def _sites_changed(session, record, state: str) -> set:
             record, "code", "name", "site_id"))
         return _history_values(record, "site_id") if renamed else set()
     if isinstance(record, Meter):
-        return {_site_of_asset(session, asset_id)
+        return {rollup.site_of_asset(session, asset_id)
                 for asset_id in _history_values(record, "asset_id")}
     if isinstance(record, MeterReading):
         return {_site_of_meter(session, meter_id)

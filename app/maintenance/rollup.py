@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, event, exists, insert, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
+from app.core import cache
 from app.core.db import column_rows, upsert_insert
 from app.core.models import utcnow
 from app.extensions import db
@@ -42,6 +43,7 @@ from app.maintenance.models import (
 from app.rounds.recurrence import to_local, to_utc, zone_of
 from app.sites.models import Site
 
+KEPT_FIGURES = "maintenance_figures"  # core.cache: the figures kept from these days (figures)
 REACH_MONTHS = 11  # the longest period shown (12 months) starts 11 months before this one
 FAILURES, REPAIRS, REPAIR_HOURS, PM_DUE, PM_ON_TIME, PLANNED, LABOUR_HOURS, DOWNTIME_HOURS = \
     range(len(DAY_FACTS))
@@ -98,6 +100,8 @@ def count_days(site, now: datetime | None = None) -> None:
             ranges.append((begin, end))
     for begin, end in _joined(ranges):
         _count(site, begin, end)
+    if ranges:
+        cache.changed(db.session, KEPT_FIGURES, site.id)
     db.session.execute(MaintenanceRollup.__table__.update().where(
         MaintenanceRollup.site_id == site.id).values(built_until=until))
 
@@ -309,7 +313,7 @@ def _mark_work(marks: _Marks, order: WorkOrder, state: str) -> None:
         marks.add(order.site_id, getattr(order, name))
 
 
-def _site_of_asset(session, asset_id: int | None) -> int | None:
+def site_of_asset(session, asset_id: int | None) -> int | None:
     asset = session.get(Asset, asset_id) if asset_id else None
     return asset.site_id if asset else None
 
@@ -321,7 +325,7 @@ def _mark_downtime(marks: _Marks, span: Downtime, state: str) -> None:
     if not starts:
         return
     for asset_id in values_of(span, "asset_id", old=old):
-        marks.add(_site_of_asset(marks.session, asset_id), (min(starts), max(ends)))
+        marks.add(site_of_asset(marks.session, asset_id), (min(starts), max(ends)))
 
 
 def _mark_labour(marks: _Marks, entry: LabourEntry, state: str) -> None:
