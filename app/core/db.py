@@ -209,9 +209,10 @@ def hours_between(start, end):
     return (func.julianday(end) - func.julianday(start)) * 24
 
 
-def column_rows(statement):
-    """The rows of a select of columns, run as Core on the session's connection: no ORM row
-    processing, which took a third of a figure's time over a few thousand rows. Pending
-    changes are flushed first, as `session.execute` would."""
+def column_rows(statement, values: dict | None = None):
+    """The rows of a select of columns (its bound parameters' `values` given), run as Core on
+    the session's connection: no ORM row processing, which took a third of a figure's time
+    over a few thousand rows. Pending changes are flushed first, as `session.execute`
+    would."""
     db.session.flush()
-    return db.session.connection().execute(statement)
+    return db.session.connection().execute(statement, values)

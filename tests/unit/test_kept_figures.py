@@ -7,11 +7,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, insert, select, update
+from werkzeug.exceptions import NotFound
 
+from app.auth.models import User
 from app.core.models import ChangeCount, KeptResult
 from app.extensions import db
 from app.maintenance import figures, rollup
 from app.maintenance.models import Asset, Downtime, WorkOrder
+from tests.conftest import make_user
 from tests.unit.test_maintenance_figures import NOW, history  # noqa: F401 (the fixture)
 
 
@@ -132,3 +135,11 @@ def test_a_new_day_works_the_figures_out_again(history):  # noqa: F811
     db.session.commit()
     tomorrow = NOW + timedelta(days=1)
     assert _figures(history, tomorrow) == _worked_out(history, tomorrow)
+
+
+def test_only_a_user_who_sees_the_site_reads_its_figures(app, history):  # noqa: F811
+    _figures(history)  # kept
+    stranger = make_user(app, username="tom", roles=("supervisor",))
+    with pytest.raises(NotFound):
+        figures.site_figures(db.session.get(User, stranger.id), history["site"],
+                             figures.Scope(history["site"].id), period="4w", now=NOW)
