@@ -9,7 +9,9 @@ of what they depend on, and works them out again when that changes.
   two transactions take them in the same order);
 - `state(name, site_id, key)`: the change count and the kept (version, payload), as columns
   of one query (`.one()`);
-- `keep(name, site_id, key, version, payload)`: a result stored, replacing what was kept.
+- `keep(name, site_id, key, version, payload)`: a result stored, replacing what was kept;
+- `watch(name, sites_changed)`: at each flush, `changed` for the sites that
+  `sites_changed(session, record, state)` names for each record new, changed or deleted.
 
 Read the version before the rows the result is worked out from: a result newer than its
 version is only worked out again; an older one is never kept under a newer version."""
@@ -52,6 +54,22 @@ def keep(name: str, site_id: int, key: str, version: str, payload) -> None:
         index_elements=["name", "site_id", "key"],
         set_={column: statement.excluded[column] for column in ("version", "payload",
                                                                 "computed_at")}))
+
+
+def watch(name: str, sites_changed) -> None:
+    """What the results `name` depend on, said by `sites_changed(session, record, state)` (the
+    sites a record "new", "dirty" or "deleted" changes them for; None among them: none),
+    asked at each flush."""
+
+    @event.listens_for(Session, "before_flush")
+    def _changes(session, _context, _instances) -> None:
+        for state, records in (("new", session.new), ("dirty", session.dirty),
+                               ("deleted", session.deleted)):
+            for record in records:
+                if state == "dirty" and not session.is_modified(record):
+                    continue
+                for site_id in sites_changed(session, record, state):
+                    changed(session, name, site_id)
 
 
 def loaded(payload: str | None):

@@ -41,7 +41,6 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
-    event,
     func,
     literal,
     select,
@@ -49,7 +48,6 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import Session
 
 from app.core import cache
 from app.core.db import column_rows, hours_between, writing_now
@@ -484,12 +482,4 @@ def _sites_changed(session, record, state: str) -> set:
     return set()
 
 
-@event.listens_for(Session, "before_flush")
-def _figure_changes(session, _context, _instances) -> None:
-    for state, records in (("new", session.new), ("dirty", session.dirty),
-                           ("deleted", session.deleted)):
-        for record in records:
-            if state == "dirty" and not session.is_modified(record):
-                continue
-            for site_id in _sites_changed(session, record, state):
-                cache.changed(session, rollup.KEPT_FIGURES, site_id)
+cache.watch(rollup.KEPT_FIGURES, _sites_changed)

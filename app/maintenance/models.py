@@ -228,6 +228,10 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
               "plan_id",  # the home page counts the overdue preventive work from it alone
               "asset_id",  # and the overview the backlog of a category's assets
               sqlite_where=text(UNFINISHED_SQL), postgresql_where=text(UNFINISHED_SQL)),
+        # the list of unfinished (or overdue) work, newest first, its filters from the entries
+        Index("ix_work_order_unfinished_created", "created_at", "id", "site_id", "status",
+              "due_on", "kind", "priority",
+              sqlite_where=text(UNFINISHED_SQL), postgresql_where=text(UNFINISHED_SQL)),
         # never two unfinished work orders of one plan, even from two workers at once
         Index("ux_work_order_plan_unfinished", "plan_id", unique=True,
               sqlite_where=text(f"plan_id IS NOT NULL AND {UNFINISHED_SQL}"),

@@ -15,14 +15,12 @@ from sqlalchemy import (
     Date,
     and_,
     case,
-    event,
     func,
     literal,
     select,
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session
 
 from app.core import cache
 from app.core.db import column_rows, writing_now
@@ -444,15 +442,7 @@ def _sites_changed(session, record, state: str) -> set:
     return set()
 
 
-@event.listens_for(Session, "before_flush")
-def _calendar_changes(session, _context, _instances) -> None:
-    """A kept calendar goes out of date with a change to a plan, to generated work (its
-    status, due date, reference), to a meter or its readings (a meter plan's dates), to an
-    asset's code, name or site, or to a site's time zone."""
-    for state, records in (("new", session.new), ("dirty", session.dirty),
-                           ("deleted", session.deleted)):
-        for record in records:
-            if state == "dirty" and not session.is_modified(record):
-                continue
-            for site_id in _sites_changed(session, record, state):
-                cache.changed(session, KEPT, site_id)
+# A kept calendar goes out of date with a change to a plan, to generated work (its status, due
+# date, reference), to a meter or its readings (a meter plan's dates), to an asset's code, name
+# or site, or to a site's time zone.
+cache.watch(KEPT, _sites_changed)

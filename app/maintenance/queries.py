@@ -151,9 +151,9 @@ def unfinished():
                                           literal_execute=True))
 
 
-def visible_work(statement, user):
+def visible_work(statement, user, site_column=WorkOrder.site_id):
     """Work orders of the user's sites; those they reported, unless they see all the work."""
-    statement = scope(statement, user, WorkOrder.site_id)
+    statement = scope(statement, user, site_column)
     if not policy.sees_all_work(user):
         statement = statement.where(WorkOrder.reported_by_id == user.id)
     return statement
@@ -173,12 +173,19 @@ def work_order_list(user, *, status="", kind="", priority=None, site_id=None, as
     # (a page is found after a few hundred rows); the status through an expression no index
     # serves, lest the planner gather every unfinished row and sort them.
     state = unindexed(WorkOrder.status)
+    # Unfinished work only (the filter, or the overdue): walked newest first through its own
+    # index (ix_work_order_unfinished_created, whose entries hold what the filters test), the
+    # site unindexed lest the planner gather every unfinished row of the sites through
+    # (site, status) and sort them (3.5 ms against 0.25 at bench scale). An asset's work has
+    # its own index, and the assignee's is found from them.
+    site = unindexed(WorkOrder.site_id) if (status == "unfinished" or overdue) and not (
+        asset_id or assignee_id) else WorkOrder.site_id
     if status == "unfinished":
         statement = statement.where(unfinished())
     elif status:
         statement = statement.where(state == status)
     for column, value in ((WorkOrder.kind, kind), (WorkOrder.priority, priority),
-                          (WorkOrder.site_id, site_id), (WorkOrder.asset_id, asset_id)):
+                          (site, site_id), (WorkOrder.asset_id, asset_id)):
         if value:
             statement = statement.where(column == value)
     if assignee_id:
@@ -186,7 +193,7 @@ def work_order_list(user, *, status="", kind="", priority=None, site_id=None, as
     if overdue:
         statement = statement.where(unfinished(), state.in_(OPEN_WORK),
                                     WorkOrder.due_on < (today or utcnow().date()))
-    return visible_work(statement, user)
+    return visible_work(statement, user, site)
 
 
 def get_work_order(user, work_order_id: int) -> WorkOrder:

@@ -202,12 +202,18 @@ def test_the_list_its_filters_and_the_backlog(app, client, site, people):
     assert "P-1 Feed pump" in mine and "P-2 Feed pump" not in mine
     requested = client.get("/maintenance/work-orders/?status=requested").text
     assert "P-2 Feed pump" in requested and "P-1 Feed pump" not in requested
+    unfinished = client.get(f"/maintenance/work-orders/?status=unfinished&site={site.id}").text
+    assert "P-1 Feed pump" in unfinished and "P-2 Feed pump" in unfinished
+    elsewhere = client.get("/maintenance/work-orders/?status=unfinished&site=999999").text
+    assert "P-1 Feed pump" not in elsewhere
     home = client.get("/").text
     assert "fault reports to approve" in home and "overdue work orders" in home
     _as(app, client, people["sam"])  # staff: only what they reported
     other = make_work_order(app, site, people["tia"], code="P-3")["work_order_id"]
     listed = client.get("/maintenance/work-orders/").text
     assert "P-1 Feed pump" in listed and "P-3 Feed pump" not in listed
+    unfinished = client.get("/maintenance/work-orders/?status=unfinished").text
+    assert "P-1 Feed pump" in unfinished and "P-3 Feed pump" not in unfinished
     assert client.get(f"/maintenance/work-orders/{other}").status_code == 404
     assert second
 
