@@ -232,6 +232,11 @@ class WorkOrder(PublicIdMixin, TimestampMixin, db.Model):
         Index("ix_work_order_unfinished_created", "created_at", "id", "site_id", "status",
               "due_on", "kind", "priority",
               sqlite_where=text(UNFINISHED_SQL), postgresql_where=text(UNFINISHED_SQL)),
+        # My work: a site's open work sorted by urgency from the entries alone (a page's ids
+        # first, queries.my_work)
+        Index("ix_work_order_open_by_urgency", "site_id", "status", "priority", "due_on",
+              "created_at", "skill_id",
+              sqlite_where=text(UNFINISHED_SQL), postgresql_where=text(UNFINISHED_SQL)),
         # never two unfinished work orders of one plan, even from two workers at once
         Index("ux_work_order_plan_unfinished", "plan_id", unique=True,
               sqlite_where=text(f"plan_id IS NOT NULL AND {UNFINISHED_SQL}"),

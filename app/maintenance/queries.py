@@ -212,20 +212,25 @@ def skills_of(user_id: int):
     return select(TechnicianSkill.skill_id).where(TechnicianSkill.user_id == user_id)
 
 
-def my_work(user):
-    """Open work given to the user, and unassigned open work at their sites that needs one
-    of their skills (or none): most urgent first, then by due date."""
+def my_work(user, *, limit: int, offset: int = 0):
+    """A page of the open work given to the user, and of the unassigned open work at their
+    sites that needs one of their skills (or none): most urgent first, then by due date. The
+    page's ids are found first, sorted from narrow rows, then their rows read with their
+    asset and site: joined before the sort, every open row of a site was (4.6 ms against
+    about 1 at bench scale)."""
     unassigned = ~exists().where(WorkOrderAssignee.work_order_id == WorkOrder.id)
     for_my_skills = or_(WorkOrder.skill_id.is_(None), WorkOrder.skill_id.in_(skills_of(
         user.id)))
     no_date_last = case((WorkOrder.due_on.is_(None), 1), else_=0)
-    statement = (select(WorkOrder).options(joinedload(WorkOrder.asset).joinedload(
-        Asset.location), joinedload(WorkOrder.site))
-                 .where(unfinished(), WorkOrder.status != "requested",
-                        or_(_assigned_to(user.id), and_(unassigned, for_my_skills)))
-                 .order_by(WorkOrder.priority, no_date_last, WorkOrder.due_on,
-                           WorkOrder.created_at, WorkOrder.id))
-    return scope(statement, user, WorkOrder.site_id)
+    order = (WorkOrder.priority, no_date_last, WorkOrder.due_on, WorkOrder.created_at,
+             WorkOrder.id)
+    page = scope(select(WorkOrder.id).where(
+        unfinished(), WorkOrder.status != "requested",
+        or_(_assigned_to(user.id), and_(unassigned, for_my_skills)))
+        .order_by(*order).offset(offset).limit(limit), user, WorkOrder.site_id)
+    return (select(WorkOrder).options(joinedload(WorkOrder.asset).joinedload(Asset.location),
+                                      joinedload(WorkOrder.site))
+            .where(WorkOrder.id.in_(page)).order_by(*order))
 
 
 def work_of_asset(user, asset: Asset, *, ended: bool, limit: int = 20):

@@ -50,7 +50,7 @@ def home_work(user):
         return _home_counts(user)
     if not user.can("workorders.work"):
         return None
-    found = db.session.scalars(queries.my_work(user).limit(HOME_WORK + 1)).all()
+    found = db.session.scalars(queries.my_work(user, limit=HOME_WORK + 1)).all()
     return "maintenance/_home_work.html", {
         "work": found[:HOME_WORK], "more": len(found) > HOME_WORK, "today": utcnow().date(),
         "work_status_labels": WORK_STATUS_LABELS, "work_type_labels": WORK_TYPE_LABELS,

@@ -147,8 +147,8 @@ def my_work():
     without counting them all: one row more than a page tells whether there is a next."""
     preventive.generate_on_read(my_sites())  # preventive work that fell due, first
     number = page_number()
-    found = db.session.scalars(queries.my_work(current_user).offset(
-        (number - 1) * MY_WORK_PAGE).limit(MY_WORK_PAGE + 1)).all()
+    found = db.session.scalars(queries.my_work(
+        current_user, offset=(number - 1) * MY_WORK_PAGE, limit=MY_WORK_PAGE + 1)).all()
     return render_page("maintenance/my_work.html", work=found[:MY_WORK_PAGE], number=number,
                        more=len(found) > MY_WORK_PAGE, today=_today(), **WORK_LABELS)
 

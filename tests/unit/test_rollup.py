@@ -195,8 +195,11 @@ def test_a_change_of_today_leaves_no_mark_and_a_day_that_ends_is_counted(app, wo
     with app.test_request_context():
         _read(work)
         _change(work, WorkOrder, "open", status="in_progress")
+        now = utcnow()
+        midnight = today_of(db.session.get(Site, work["site_id"]), now)[1]
+        # today, however soon after the site's midnight the test runs
         db.session.add(LabourEntry(work_order_id=work["ids"]["open"], user_id=work["user_id"],
-                                   started_at=utcnow() - timedelta(minutes=5), minutes=5))
+                                   started_at=midnight + (now - midnight) / 2, minutes=1))
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(MaintenanceStale)) == 0
         tomorrow = utcnow() + timedelta(days=1)

@@ -268,3 +268,25 @@ def test_a_fault_report_from_an_equipment_failure(app, client, site, people):
                         follow_redirects=True)
     assert f"{work_order.reference} was reported from this incident already." in twice.text
     assert work_order.reference in client.get(f"/incidents/{incident.id}").text
+
+
+def test_my_work_pages_in_order_of_urgency(app, client, site, people):
+    """Thirty open work orders, none assigned: a page of 25, most urgent first, then by due
+    date (none last), and the rest on page 2."""
+    asset_uuid = make_asset(app, site, people["sue"], code="P-9")["asset_uuid"]
+    with app.app_context():
+        asset = db.session.scalar(select(Asset).filter_by(public_id=asset_uuid))
+        today = date.today()
+        for number in range(30):
+            db.session.add(WorkOrder(
+                reference=f"WO-U-{number:02d}", site_id=site.id, asset_id=asset.id,
+                kind="corrective", status="open", description="x", priority=1 + number % 4,
+                due_on=None if number == 0 else today + timedelta(days=number)))
+        db.session.commit()
+    _as(app, client, people["tom"])
+    first = re.findall(r"WO-U-\d\d", client.get("/maintenance/my-work").text)
+    second = re.findall(r"WO-U-\d\d", client.get("/maintenance/my-work?page=2").text)
+    listed = list(dict.fromkeys(first)) + list(dict.fromkeys(second))
+    expected = sorted(range(30), key=lambda n: (1 + n % 4, n == 0, n))
+    assert listed == [f"WO-U-{n:02d}" for n in expected]
+    assert len(set(first)) == 25
