@@ -475,9 +475,9 @@ def _sites_changed(session, record, state: str) -> set:
     if isinstance(record, Downtime):
         return {rollup.site_of_asset(session, asset_id)
                 for asset_id in rollup.values_of(record, "asset_id", old=True)}
-    if isinstance(record, Asset) and (state == "deleted" or state == "dirty" and any(
-            db.inspect(record).attrs[name].history.has_changes()
-            for name in ("code", "name", "site_id", "category_id"))):
+    if isinstance(record, Asset) and (state == "deleted" or state == "dirty" and
+                                      rollup.has_changed(record, "code", "name", "site_id",
+                                                         "category_id")):
         return set(rollup.values_of(record, "site_id", old=True))
     return set()
 

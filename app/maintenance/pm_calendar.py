@@ -416,10 +416,6 @@ def _site_of_meter(session, meter_id: int | None) -> int | None:
     return rollup.site_of_asset(session, meter.asset_id) if meter else None
 
 
-def _changed(record, *names: str) -> bool:
-    return any(db.inspect(record).attrs[name].history.has_changes() for name in names)
-
-
 def _sites_changed(session, record, state: str) -> set:
     """The sites whose calendar the change to `record` changes (None among them: none)."""
     if isinstance(record, MaintenancePlan):
@@ -428,7 +424,7 @@ def _sites_changed(session, record, state: str) -> set:
         planned = _history_values(record, "plan_id") - {None}
         return _history_values(record, "site_id") if planned else set()
     if isinstance(record, Asset):  # a new asset has no plans yet
-        renamed = state == "deleted" or (state == "dirty" and _changed(
+        renamed = state == "deleted" or (state == "dirty" and rollup.has_changed(
             record, "code", "name", "site_id"))
         return _history_values(record, "site_id") if renamed else set()
     if isinstance(record, Meter):
@@ -437,7 +433,8 @@ def _sites_changed(session, record, state: str) -> set:
     if isinstance(record, MeterReading):
         return {_site_of_meter(session, meter_id)
                 for meter_id in _history_values(record, "meter_id")}
-    if isinstance(record, Site) and state == "dirty" and _changed(record, "timezone"):
+    if isinstance(record, Site) and state == "dirty" and rollup.has_changed(record,
+                                                                            "timezone"):
         return {record.id}
     return set()
 

@@ -286,6 +286,11 @@ def _history(record, name: str):
     return db.inspect(record).attrs[name].history
 
 
+def has_changed(record, *names: str) -> bool:
+    """Whether any of the attributes changed in this flush."""
+    return any(_history(record, name).has_changes() for name in names)
+
+
 def values_of(record, name: str, *, old: bool) -> list:
     """The attribute's value; with `old`, every value it had in this flush as well."""
     history = _history(record, name)
@@ -342,15 +347,14 @@ def _mark_asset(marks: _Marks, asset: Asset, state: str) -> None:
     work is counted under its category now). A deleted asset takes its work with it."""
     if state == "deleted":
         marks.everything(asset.site_id)
-    elif state == "dirty" and (_history(asset, "category_id").has_changes()
-                               or _history(asset, "site_id").has_changes()):
+    elif state == "dirty" and has_changed(asset, "category_id", "site_id"):
         for site_id in values_of(asset, "site_id", old=True):
             marks.everything(site_id)
 
 
 def _mark_site(marks: _Marks, site: Site, state: str) -> None:
     """Another time zone: the site's days begin at other moments, all counted again."""
-    if state == "dirty" and _history(site, "timezone").has_changes():
+    if state == "dirty" and has_changed(site, "timezone"):
         marks.everything(site.id)
 
 
